@@ -1,0 +1,1 @@
+"""Tamper-evident audit chain with signed heads, and the access log."""

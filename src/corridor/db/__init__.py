@@ -1,0 +1,1 @@
+"""Database foundation: engine, sessions, declarative base, mixins, migrations."""

@@ -1,0 +1,53 @@
+"""Sessions and the unit of work.
+
+Services never commit: the caller (one HTTP request, one CLI command, one job)
+owns exactly one transaction, so that services compose and a failure halfway
+leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, recorded in the audit trail."""
+
+    label: str
+    user_id: int | None = None
+
+
+SYSTEM = Actor(label="system")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def set_actor(session: Session, actor: Actor) -> None:
+    session.info["actor"] = actor
+
+
+def get_actor(session: Session) -> Actor:
+    return session.info.get("actor", SYSTEM)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session], actor: Actor = SYSTEM) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on error."""
+    session = factory()
+    set_actor(session, actor)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

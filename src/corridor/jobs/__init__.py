@@ -1,0 +1,1 @@
+"""Background jobs with leases, notifications, and cross-worker cache versions."""

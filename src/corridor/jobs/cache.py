@@ -1,0 +1,74 @@
+"""Per-worker caches invalidated through a version stored in the database.
+
+With several server processes, a change saved through one must be seen by the
+others. The writer bumps a named version in the same transaction as the change;
+each reader checks that version (one primary-key lookup, at most every
+``check_interval`` seconds) and reloads when it moved.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from corridor.db.types import utcnow
+from corridor.jobs.models import CacheVersion
+
+T = TypeVar("T")
+_V = CacheVersion.__table__
+
+
+def bump(session: Session, name: str) -> None:
+    """Move ``name``'s version on in the caller's transaction."""
+    conn = session.connection()
+    values = {"name": name, "version": 0, "updated_at": utcnow()}
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(dialect_insert(_V).values(**values).on_conflict_do_nothing())
+    conn.execute(
+        update(_V).where(_V.c.name == name).values(version=_V.c.version + 1, updated_at=utcnow())
+    )
+
+
+def current_version(session: Session, name: str) -> int:
+    value = session.connection().execute(select(_V.c.version).where(_V.c.name == name)).scalar()
+    return int(value or 0)
+
+
+class VersionedCache(Generic[T]):
+    """A value loaded by ``loader`` and reloaded when its version moves."""
+
+    def __init__(self, name: str, loader: Callable[[Session], T], check_interval: float = 0.25):
+        self.name = name
+        self._loader = loader
+        self._interval = check_interval
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        self._version = -1
+        self._checked = 0.0
+        self.loads = 0
+
+    def get(self, session: Session) -> T:
+        now = time.monotonic()
+        with self._lock:
+            if self._value is not None and now - self._checked < self._interval:
+                return self._value
+        version = current_version(session, self.name)
+        with self._lock:
+            if self._value is not None and version == self._version:
+                self._checked = now
+                return self._value
+        value = self._loader(session)
+        with self._lock:
+            self._value, self._version, self._checked = value, version, now
+            self.loads += 1
+        return value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._value = None

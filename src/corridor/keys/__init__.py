@@ -1,0 +1,1 @@
+"""Keyring: master key, per-operation data keys, AES-256-GCM."""

@@ -1,0 +1,1 @@
+"""Operations, partner participation, invitations and the gazetteer."""

@@ -1,0 +1,140 @@
+"""Tables of the operations capability."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from corridor.accounts.models import Organisation
+from corridor.db.base import Base
+from corridor.db.types import UTCDateTime, str_enum, utcnow
+
+
+class OperationStatus(enum.StrEnum):
+    PLANNING = "planning"
+    ACTIVE = "active"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class PartnerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Operation(Base):
+    __tablename__ = "operations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # GeoJSON Polygon or MultiPolygon in WGS 84 longitude/latitude.
+    area: Mapped[dict | None] = mapped_column(JSON)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    status: Mapped[OperationStatus] = mapped_column(
+        str_enum(OperationStatus), default=OperationStatus.PLANNING
+    )
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    lead_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    lead_organisation: Mapped[Organisation] = relationship()
+    partners: Mapped[list[OperationPartner]] = relationship(
+        back_populates="operation", cascade="all, delete-orphan"
+    )
+
+    audit_entity = "operation"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.id
+
+
+class OperationPartner(Base):
+    """An organisation taking part in an operation (the lead is one too)."""
+
+    __tablename__ = "operation_partners"
+    __table_args__ = (UniqueConstraint("operation_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    status: Mapped[PartnerStatus] = mapped_column(
+        str_enum(PartnerStatus), default=PartnerStatus.ACTIVE
+    )
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    operation: Mapped[Operation] = relationship(back_populates="partners")
+    organisation: Mapped[Organisation] = relationship()
+
+    audit_entity = "operation_partner"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id
+
+
+class Invitation(Base):
+    """A single-use invitation for an organisation to join an operation."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    operation: Mapped[Operation] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+    audit_entity = "invitation"
+    audit_exclude = frozenset({"token_hash"})
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id
+
+
+class AdminArea(Base):
+    """An administrative area of the operation's gazetteer, keyed by P-code."""
+
+    __tablename__ = "admin_areas"
+    __table_args__ = (UniqueConstraint("operation_id", "pcode"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
+    pcode: Mapped[str] = mapped_column(String(32))
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_ar: Mapped[str] = mapped_column(String(200), default="")
+    admin_level: Mapped[int] = mapped_column(Integer)
+    parent_pcode: Mapped[str | None] = mapped_column(String(32))
+
+    audit_entity = "admin_area"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id

@@ -24,3 +24,11 @@ window.L = L;
 window.corridor = Object.freeze({ initMaps, styleFor, layerKinds: LAYER_KINDS });
 
 installMapHooks();
+
+import { fillInvitationToken } from './invitation.js';
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', fillInvitationToken);
+} else {
+  fillInvitationToken();
+}

@@ -135,6 +135,9 @@ function createMap(container) {
   const layerControl = L.control.layers(null, null, {
     collapsed: container.dataset.layersCollapsed === 'true',
     position: rtl ? 'topleft' : 'topright',
+    // List layers in the page's order, not in the order their data arrived.
+    sortLayers: true,
+    sortFunction: (a, b) => a.corridorIndex - b.corridorIndex,
   });
   layerControl.addTo(map);
 
@@ -166,6 +169,7 @@ function createMap(container) {
       },
     });
     layer.corridorKind = kind;
+    layer.corridorIndex = index;
     layer.addTo(map);
     layerControl.addOverlay(layer, labelFor(script, kind));
     const key = map.corridorLayers[kind] ? `${kind}:${index}` : kind;
@@ -186,6 +190,8 @@ function createMap(container) {
         bounds = bounds ? bounds.extend(layerBounds) : L.latLngBounds(layerBounds.getSouthWest(), layerBounds.getNorthEast());
       }
     }
+    // An empty layer list would show as a blank box.
+    if (!results.some((result) => result.status === 'fulfilled')) layerControl.remove();
     if (bounds) {
       map.fitBounds(bounds, { padding: [16, 16], maxZoom: 16, animate: false });
     } else {

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from babel import Locale
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
 from corridor.accounts import passwords, throttle, tokens
 from corridor.accounts.models import ApiToken, Membership, Organisation, OrganisationType, Role, User
@@ -242,14 +242,17 @@ def principal_for(session: Session, *, user_id: int) -> Principal | None:
 
 def authenticate_password(
     session: Session,
-    factory: sessionmaker[Session],
     settings: Settings,
     *,
     login: str,
     password: str,
     address: str,
 ) -> User:
-    """The user for this login and password, throttled and counted on failure."""
+    """The user for this login and password, throttled and counted on failure.
+
+    On failure the failure is recorded in ``session`` before ``Unauthenticated``
+    is raised: the caller must commit before answering, or the count is lost.
+    """
     login = (login or "").strip().lower()
     throttle.check(session, settings, login=login, address=address)
     user = session.scalar(select(User).where(User.login == login))
@@ -259,7 +262,7 @@ def authenticate_password(
     else:
         ok = passwords.verify_password(user.password_hash, password) and user.active
     if not ok or user is None:
-        throttle.record_failure(factory, settings, login=login, address=address)
+        throttle.record_failure(session, settings, login=login, address=address)
         raise Unauthenticated("the login or password is wrong")
     throttle.clear_login(session, login=login)
     if passwords.needs_rehash(user.password_hash):

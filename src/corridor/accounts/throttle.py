@@ -12,7 +12,7 @@ import math
 from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from corridor.accounts.models import SignInFailure
 from corridor.config import Settings
@@ -48,14 +48,13 @@ def check(session: Session, settings: Settings, *, login: str, address: str) -> 
                               retry_after=wait)
 
 
-def record_failure(factory: sessionmaker[Session], settings: Settings, *, login: str,
-                   address: str) -> None:
-    """Count a failure in its own transaction (the request itself is rolled back)."""
-    with factory() as session, session.begin():
-        cutoff = utcnow() - timedelta(seconds=settings.signin_window_seconds)
-        session.execute(delete(_F).where(_F.c.at < cutoff))
-        session.execute(insert(_F).values(login=login.lower()[:64], address=address[:64],
-                                          at=utcnow()))
+def record_failure(session: Session, settings: Settings, *, login: str, address: str) -> None:
+    """Count a failure. The caller commits it even though it then refuses entry
+    (a separate transaction would wait on the caller's own lock on SQLite)."""
+    cutoff = utcnow() - timedelta(seconds=settings.signin_window_seconds)
+    session.execute(delete(_F).where(_F.c.at < cutoff))
+    session.execute(insert(_F).values(login=login.lower()[:64], address=address[:64],
+                                      at=utcnow()))
 
 
 def clear_login(session: Session, *, login: str) -> None:

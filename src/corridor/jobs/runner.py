@@ -42,6 +42,8 @@ class JobContext:
     report: Callable[[float, str], None] = field(repr=False)
 
     def progress(self, fraction: float, message: str = "") -> None:
+        """Record progress and renew the lease. This commits the work done so
+        far: handlers work in idempotent chunks and report between them."""
         self.report(fraction, message)
 
 
@@ -105,15 +107,17 @@ def claim(factory: sessionmaker[Session], worker: str) -> int | None:
         return job_id
 
 
-def _report(factory: sessionmaker[Session], job_id: int, worker: str) -> Callable[[float, str], None]:
+def _report(session: Session, job_id: int, worker: str) -> Callable[[float, str], None]:
     def report(fraction: float, message: str) -> None:
-        with unit_of_work(factory, SYSTEM) as session:
-            session.execute(
+        # Written and committed through the handler's own session: on SQLite a
+        # second transaction would wait for the handler's write lock.
+        session.execute(
                 update(Job).where(Job.id == job_id, Job.lease_owner == worker).values(
                     progress=max(0.0, min(1.0, fraction)), progress_message=message[:200],
                     lease_expires_at=utcnow() + LEASE,
-                )
             )
+        )
+        session.commit()
 
     return report
 
@@ -131,7 +135,7 @@ def run_job(factory: sessionmaker[Session], job_id: int, worker: str) -> JobStat
             raise NotFound(f"no job handler named {kind!r}")
         with unit_of_work(factory, SYSTEM) as session:
             result = fn(JobContext(session, job_id, operation_id, payload,
-                                   _report(factory, job_id, worker)))
+                                   _report(session, job_id, worker)))
     except Exception as exc:  # noqa: BLE001 - a job's failure must not kill the runner
         # Our own errors carry no personal data; others are named by type only.
         message = str(exc) if isinstance(exc, CorridorError) else type(exc).__name__

@@ -124,13 +124,15 @@ def validate_area(area: Any) -> dict[str, Any] | None:
         geometry = shape(area)
     except Exception:  # noqa: BLE001 - shapely raises several types for bad coordinates
         raise InvalidInput("area", "has malformed coordinates") from None
-    if geometry.is_empty or geometry.area == 0:
+    if geometry.is_empty:
         raise InvalidInput("area", "is empty")
     minx, miny, maxx, maxy = geometry.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise InvalidInput("area", "coordinates must be longitude, latitude in degrees (WGS 84)")
     if not geometry.is_valid:
         raise InvalidInput("area", f"is not a valid polygon ({explain_validity(geometry)})")
+    if geometry.area == 0:
+        raise InvalidInput("area", "has no surface")
     return {"type": area["type"], "coordinates": area["coordinates"]}
 
 

@@ -48,7 +48,9 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 """Required wherever OpenStreetMap-derived data is shown (ODbL §4.3)."""
 
 SVG_NS = "http://www.w3.org/2000/svg"
-FONT_STACK = '"Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", Amiri, "DejaVu Sans", sans-serif'
+FONT_STACK = (
+    '"Noto Sans", "Noto Sans Arabic", "Noto Naskh Arabic", Amiri, "DejaVu Sans", sans-serif'
+)
 BACKGROUND = "#e8eef2"  # same calm ground as the browser map without tiles
 TEXT_COLOR = "#1f2933"
 # Web Mercator is undefined at the poles; clamp like every slippy map does.
@@ -59,6 +61,10 @@ MIN_SPAN = 2e-5
 
 # Characters XML 1.0 cannot carry at all; escaping does not help, so drop them.
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+_GEOMETRY_TYPES = frozenset(
+    {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+)
 
 Point = tuple[float, float]
 
@@ -88,6 +94,13 @@ def load_styles() -> dict[str, Any]:
 LAYER_KINDS: tuple[str, ...] = tuple(load_styles()["order"])
 
 
+def _check_kind(kind: str) -> None:
+    layers = load_styles()["layers"]
+    if kind not in layers:
+        known = ", ".join(load_styles()["order"])
+        raise ValueError(f"unknown map layer kind {kind!r} (known kinds: {known})")
+
+
 def style_for(kind: str, properties: Mapping[str, Any], geometry: str) -> dict[str, Any]:
     """Resolve the Leaflet-style path options of one feature, like ``styleFor`` in map.js.
 
@@ -96,9 +109,7 @@ def style_for(kind: str, properties: Mapping[str, Any], geometry: str) -> dict[s
     because a typo would otherwise print a silently mis-styled map.
     """
     styles = load_styles()
-    if kind not in styles["layers"]:
-        known = ", ".join(styles["order"])
-        raise ValueError(f"unknown map layer kind {kind!r} (known kinds: {known})")
+    _check_kind(kind)
     spec: dict[str, Any] = {**styles["defaults"], **styles["layers"][kind]}
     weight_by = spec.get("weightBy")
     if weight_by:
@@ -193,7 +204,7 @@ def _polygon(value: Any, where: str) -> list[list[Point]]:
 def _array(value: Any, where: str) -> Sequence[Any]:
     if not _is_array(value):
         raise ValueError(f"{where}: expected an array, got {value!r}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _geometry(geometry: Any, where: str, into: _Feature) -> None:
@@ -236,9 +247,6 @@ def _geometry(geometry: Any, where: str, into: _Feature) -> None:
             polygon = _polygon(part, f"{at}[{i}]")
             if polygon:
                 into.polygons.append(polygon)
-
-
-_GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 
 
 def _properties(value: Any, where: str) -> Mapping[str, Any]:
@@ -390,14 +398,20 @@ def _draw_feature(
 
 
 def _halo_text(
-    parent: ET.Element, text: str, x: float, y: float, *, size: float, anchor: str = "start"
+    parent: ET.Element,
+    text: str,
+    x: float,
+    y: float,
+    *,
+    size: float,
+    extra: Mapping[str, str] | None = None,
 ) -> None:
     """Text with a white halo so it stays legible over lines and fills.
 
     Drawn twice (halo, then text) rather than with paint-order, which not every
     SVG renderer of PDF tools supports.
     """
-    common = {"x": _num(x), "y": _num(y), "font-size": _num(size), "text-anchor": anchor}
+    common = {"x": _num(x), "y": _num(y), "font-size": _num(size), **(extra or {})}
     halo = {**common, "fill": "#ffffff", "stroke": "#ffffff", "stroke-width": "3"}
     halo["stroke-linejoin"] = "round"
     ET.SubElement(parent, "text", {"class": "halo", **halo}).text = text
@@ -465,8 +479,7 @@ def render_svg(
 
     parsed: list[tuple[MapLayer, list[_Feature]]] = []
     for index, layer in enumerate(layers):
-        if layer.kind not in styles["layers"]:
-            style_for(layer.kind, {}, "point")  # raises the clear "unknown kind" error
+        _check_kind(layer.kind)
         where = f"layer {index} ({layer.kind})"
         parsed.append((layer, _features(layer.geojson, where)))
     parsed.sort(key=lambda item: order[item[0].kind])
@@ -525,8 +538,8 @@ def render_svg(
         ET.SubElement(root, "text", text).text = _text(empty_text)
 
     if title:
-        _halo_text(root, _text(title), margin, margin + 14, size=16)
-        root[-1].set("font-weight", "bold")
+        bold = {"font-weight": "bold"}
+        _halo_text(root, _text(title), margin, margin + 14, size=16, extra=bold)
         root[-1].set("class", "title")
     if attribution:
         size = 10.0

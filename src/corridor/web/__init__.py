@@ -1,0 +1,1 @@
+"""The FastAPI application: mounts each capability's router, templates and static files."""

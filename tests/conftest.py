@@ -58,8 +58,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir: Path = tmp_path_factory.mktemp("data")
-    return Settings(data_dir=data_dir, database_url=database_url, run_jobs=False,
-                    cache_check_interval_seconds=0.05)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        run_jobs=False,
+        cache_check_interval_seconds=0.05,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -27,37 +27,70 @@ class Factory:
     def _uow(self) -> Any:
         return unit_of_work(self.runtime.factory, Actor(label="factory"))
 
-    def organisation(self, name: str | None = None, *,
-                     type: OrganisationType = OrganisationType.NGO,
-                     party_to_conflict: bool = False) -> Organisation:
+    def organisation(
+        self,
+        name: str | None = None,
+        *,
+        type: OrganisationType = OrganisationType.NGO,
+        party_to_conflict: bool = False,
+    ) -> Organisation:
         with self._uow() as session:
             return accounts.create_organisation(
-                session, name=name or f"Org {uuid.uuid4().hex[:6]}", type=type,
-                acronym=None, country="AD", party_to_conflict=party_to_conflict)
+                session,
+                name=name or f"Org {uuid.uuid4().hex[:6]}",
+                type=type,
+                acronym=None,
+                country="AD",
+                party_to_conflict=party_to_conflict,
+            )
 
-    def user(self, organisation: Organisation, role: Role = Role.COORDINATOR, *,
-             login: str | None = None, site_admin: bool = False, language: str = "en") -> User:
+    def user(
+        self,
+        organisation: Organisation,
+        role: Role = Role.COORDINATOR,
+        *,
+        login: str | None = None,
+        site_admin: bool = False,
+        language: str = "en",
+    ) -> User:
         with self._uow() as session:
             org = session.get(Organisation, organisation.id)
             assert org is not None
             return accounts.create_user(
-                session, login=login or f"user-{uuid.uuid4().hex[:8]}",
-                display_name="Test User", password=self.password, organisation=org, role=role,
-                site_admin=site_admin, language=language)
+                session,
+                login=login or f"user-{uuid.uuid4().hex[:8]}",
+                display_name="Test User",
+                password=self.password,
+                organisation=org,
+                role=role,
+                site_admin=site_admin,
+                language=language,
+            )
 
-    def operation(self, lead: Organisation, *, slug: str | None = None,
-                  partners: list[Organisation] | None = None) -> Operation:
+    def operation(
+        self,
+        lead: Organisation,
+        *,
+        slug: str | None = None,
+        partners: list[Organisation] | None = None,
+    ) -> Operation:
         with self._uow() as session:
             org = session.get(Organisation, lead.id)
             assert org is not None
             operation = operations.create_operation(
-                session, slug=slug or f"op-{uuid.uuid4().hex[:8]}", name="Test operation",
-                lead_organisation=org, area=SQUARE, timezone="Europe/Andorra")
+                session,
+                slug=slug or f"op-{uuid.uuid4().hex[:8]}",
+                name="Test operation",
+                lead_organisation=org,
+                area=SQUARE,
+                timezone="Europe/Andorra",
+            )
             for partner in partners or []:
                 invited = session.get(Organisation, partner.id)
                 assert invited is not None
-                secret, _ = operations.invite_partner(session, operation=operation,
-                                                      organisation=invited, created_by_id=None)
+                _secret, _ = operations.invite_partner(
+                    session, operation=operation, organisation=invited, created_by_id=None
+                )
             return operation
 
     def token(self, user: User) -> str:
@@ -74,8 +107,9 @@ class Factory:
             op = operations.get_operation(session, operation_id=operation.id)
             org = session.get(Organisation, organisation.id)
             assert org is not None
-            secret, _ = operations.invite_partner(session, operation=op, organisation=org,
-                                                  created_by_id=None)
+            secret, _ = operations.invite_partner(
+                session, operation=op, organisation=org, created_by_id=None
+            )
             principal = accounts.principal_for(session, user_id=admin.id)
             assert principal is not None
             operations.accept_invitation(session, secret=secret, principal=principal)

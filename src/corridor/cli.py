@@ -19,16 +19,18 @@ from corridor.errors import CorridorError
 
 app = typer.Typer(
     help="Corridor: run a humanitarian corridor operation end to end.\n\n"
-         "Start with `corridor demo` to load a demo operation and open it in the browser.",
+    "Start with `corridor demo` to load a demo operation and open it in the browser.",
     no_args_is_help=True,
     add_completion=False,
 )
-db_app = typer.Typer(help="Database schema: upgrade to the newest version, or show it.",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema: upgrade to the newest version, or show it.", no_args_is_help=True
+)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 org_app = typer.Typer(help="Organisations.", no_args_is_help=True)
-gazetteer_app = typer.Typer(help="Administrative areas (P-codes) of an operation.",
-                            no_args_is_help=True)
+gazetteer_app = typer.Typer(
+    help="Administrative areas (P-codes) of an operation.", no_args_is_help=True
+)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
@@ -56,8 +58,10 @@ def _require_current_schema(runtime) -> None:  # type: ignore[no-untyped-def]
 
     state = migrate.state(runtime.engine)
     if not state.up_to_date:
-        fail(f"the database schema is at {state.current or 'nothing'}, the code needs "
-             f"{state.head}: run `corridor db upgrade`")
+        fail(
+            f"the database schema is at {state.current or 'nothing'}, the code needs "
+            f"{state.head}: run `corridor db upgrade`"
+        )
 
 
 def _banner(settings: Settings) -> None:
@@ -74,8 +78,14 @@ HostOpt = Annotated[str | None, typer.Option(help="Address to listen on (CORRIDO
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on (CORRIDOR_PORT).")]
 
 
-def _serve(settings: Settings, host: str | None, port: int | None, workers: int,
-           ssl_certfile: Path | None, ssl_keyfile: Path | None) -> None:
+def _serve(
+    settings: Settings,
+    host: str | None,
+    port: int | None,
+    workers: int,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+) -> None:
     import uvicorn
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
@@ -87,8 +97,10 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int,
     port = port or settings.port
     scheme = "https" if ssl_certfile else "http"
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    console.print(f"Corridor at [bold]{scheme}://{shown_host}:{port}/[/bold] "
-                  f"({workers} worker{'s' if workers > 1 else ''})")
+    console.print(
+        f"Corridor at [bold]{scheme}://{shown_host}:{port}/[/bold] "
+        f"({workers} worker{'s' if workers > 1 else ''})"
+    )
     uvicorn.run(
         "corridor.web.app:create_app",
         factory=True,
@@ -147,8 +159,10 @@ def db_current() -> None:
 
     runtime = _runtime()
     state = migrate.state(runtime.engine)
-    typer.echo(f"database: {state.current or 'empty'}; code: {state.head}; "
-               f"{'up to date' if state.up_to_date else 'run `corridor db upgrade`'}")
+    typer.echo(
+        f"database: {state.current or 'empty'}; code: {state.head}; "
+        f"{'up to date' if state.up_to_date else 'run `corridor db upgrade`'}"
+    )
 
 
 # users and organisations ----------------------------------------------------------------
@@ -167,8 +181,9 @@ def _read_password(password_stdin: bool) -> str:
 def user_add(
     login: Annotated[str, typer.Argument(help="Sign-in name (lower case).")],
     organisation: Annotated[str, typer.Option("--org", help="Organisation name or acronym.")],
-    role: Annotated[str, typer.Option(help="admin, coordinator, field_officer, ddr_officer "
-                                           "or viewer.")] = "viewer",
+    role: Annotated[
+        str, typer.Option(help="admin, coordinator, field_officer, ddr_officer or viewer.")
+    ] = "viewer",
     display_name: Annotated[str | None, typer.Option(help="Name shown in the app.")] = None,
     site_admin: Annotated[bool, typer.Option(help="May register organisations.")] = False,
     language: Annotated[str, typer.Option(help="en or ar.")] = "en",
@@ -184,9 +199,16 @@ def user_add(
     try:
         with unit_of_work(runtime.factory, Actor(label="cli")) as session:
             org = service.find_organisation(session, name_or_acronym=organisation)
-            user = service.create_user(session, login=login, display_name=display_name or login,
-                                       password=password, organisation=org, role=role,
-                                       site_admin=site_admin, language=language)
+            user = service.create_user(
+                session,
+                login=login,
+                display_name=display_name or login,
+                password=password,
+                organisation=org,
+                role=role,
+                site_admin=site_admin,
+                language=language,
+            )
             typer.echo(f"user {user.login} added to {org.name} as {role}")
     except CorridorError as exc:
         fail(exc.detail if exc.status != 404 else f"--org: {exc.detail}")
@@ -195,12 +217,14 @@ def user_add(
 @org_app.command("add")
 def org_add(
     name: Annotated[str, typer.Argument(help="Full name.")],
-    type: Annotated[str, typer.Option(help="un_agency, ngo, red_cross_red_crescent, "
-                                           "authority or other.")] = "ngo",
+    type: Annotated[
+        str, typer.Option(help="un_agency, ngo, red_cross_red_crescent, authority or other.")
+    ] = "ngo",
     acronym: Annotated[str | None, typer.Option(help="Short name.")] = None,
     country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2 code.")] = None,
-    party_to_conflict: Annotated[bool, typer.Option(
-        help="A party to the conflict never reads personal data.")] = False,
+    party_to_conflict: Annotated[
+        bool, typer.Option(help="A party to the conflict never reads personal data.")
+    ] = False,
 ) -> None:
     """Register an organisation."""
     from corridor.accounts import service
@@ -210,9 +234,14 @@ def org_add(
     _require_current_schema(runtime)
     try:
         with unit_of_work(runtime.factory, Actor(label="cli")) as session:
-            org = service.create_organisation(session, name=name, type=type, acronym=acronym,
-                                              country=country,
-                                              party_to_conflict=party_to_conflict)
+            org = service.create_organisation(
+                session,
+                name=name,
+                type=type,
+                acronym=acronym,
+                country=country,
+                party_to_conflict=party_to_conflict,
+            )
             typer.echo(f"organisation {org.name} registered (id {org.id})")
     except CorridorError as exc:
         fail(exc.detail)
@@ -223,8 +252,9 @@ def org_add(
 
 @gazetteer_app.command("import")
 def gazetteer_import(
-    file: Annotated[Path, typer.Argument(help="CSV: pcode,name_en,name_ar,admin_level,"
-                                              "parent_pcode")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV: pcode,name_en,name_ar,admin_level,parent_pcode")
+    ],
     operation: Annotated[str, typer.Option(help="Operation slug.")],
 ) -> None:
     """Import administrative areas (P-codes) into an operation's gazetteer."""
@@ -297,9 +327,10 @@ def demo(
         fail(exc.detail)
     runtime.dispose()
     console.print(f"demo operation [bold]{summary.operation_slug}[/bold] ready")
-    console.print(f"sign in as [bold]demo[/bold] with password [bold]{password}[/bold]"
-                  + (" (generated; set CORRIDOR_DEMO_PASSWORD to choose one)" if generated
-                     else ""))
+    console.print(
+        f"sign in as [bold]demo[/bold] with password [bold]{password}[/bold]"
+        + (" (generated; set CORRIDOR_DEMO_PASSWORD to choose one)" if generated else "")
+    )
     if not no_serve:
         _serve(settings, host, port, 1, None, None)
 

@@ -30,8 +30,9 @@ PARTNER = ("Mountain Relief (demo)", "MR", OrganisationType.NGO)
 AUTHORITY = ("Valley Civil Protection (demo)", "VCP", OrganisationType.AUTHORITY)
 AREA = {
     "type": "Polygon",
-    "coordinates": [[[1.405, 42.428], [1.787, 42.428], [1.787, 42.656], [1.405, 42.656],
-                     [1.405, 42.428]]],
+    "coordinates": [
+        [[1.405, 42.428], [1.787, 42.428], [1.787, 42.656], [1.405, 42.656], [1.405, 42.428]]
+    ],
 }
 
 
@@ -44,22 +45,30 @@ class DemoSummary:
 DEMO_STEPS: list[Callable[[Session, Operation], None]] = []
 
 
-def _organisation(session: Session, name: str, acronym: str,
-                  org_type: OrganisationType) -> Organisation:
+def _organisation(
+    session: Session, name: str, acronym: str, org_type: OrganisationType
+) -> Organisation:
     existing = session.scalar(select(Organisation).where(Organisation.name == name))
     if existing is not None:
         return existing
-    return accounts.create_organisation(session, name=name, acronym=acronym, type=org_type,
-                                        country="AD")
+    return accounts.create_organisation(
+        session, name=name, acronym=acronym, type=org_type, country="AD"
+    )
 
 
 def _demo_user(session: Session, lead: Organisation, password: str) -> User:
     try:
         user = accounts.get_user_by_login(session, login="demo")
     except NotFound:
-        return accounts.create_user(session, login="demo", display_name="Demo Coordinator",
-                                    password=password, organisation=lead,
-                                    role=Role.COORDINATOR, site_admin=True)
+        return accounts.create_user(
+            session,
+            login="demo",
+            display_name="Demo Coordinator",
+            password=password,
+            organisation=lead,
+            role=Role.COORDINATOR,
+            site_admin=True,
+        )
     accounts.reset_password(session, user=user, new=password)
     user.active = True
     user.site_admin = True
@@ -78,26 +87,30 @@ def load_demo(runtime: Runtime, *, password: str) -> DemoSummary:
         details = {
             "name": "Demo corridor operation",
             "description": "A fictional evacuation corridor operation for trying Corridor out.",
-            "area": AREA, "timezone": "Europe/Andorra", "status": OperationStatus.ACTIVE,
-            "start_date": date(2026, 11, 1), "end_date": date(2027, 2, 28),
+            "area": AREA,
+            "timezone": "Europe/Andorra",
+            "status": OperationStatus.ACTIVE,
+            "start_date": date(2026, 11, 1),
+            "end_date": date(2027, 2, 28),
         }
         if existing is None:
-            operation = operations.create_operation(session, slug=SLUG, lead_organisation=lead,
-                                                    **details)
+            operation = operations.create_operation(
+                session, slug=SLUG, lead_organisation=lead, **details
+            )
         else:
             operation = existing
             operations.update_operation(session, operation=operation, changes=details)
         operation = operations.get_operation(session, operation_id=operation.id)
         if partner.id not in {p.organisation_id for p in operation.partners}:
-            secret, _ = operations.invite_partner(session, operation=operation,
-                                                  organisation=partner, created_by_id=user.id)
+            secret, _ = operations.invite_partner(
+                session, operation=operation, organisation=partner, created_by_id=user.id
+            )
             partner_admin = _partner_admin(session, partner)
             principal = accounts.principal_for(session, user_id=partner_admin.id)
             assert principal is not None
             operations.accept_invitation(session, secret=secret, principal=principal)
         text = resources.files("corridor.demo_data").joinpath("gazetteer.csv").read_text("utf-8")
-        gazetteer.import_areas(session, operation_id=operation.id,
-                               rows=gazetteer.parse_csv(text))
+        gazetteer.import_areas(session, operation_id=operation.id, rows=gazetteer.parse_csv(text))
         for step in DEMO_STEPS:
             step(session, operation)
     return DemoSummary(operation_slug=SLUG, login="demo")
@@ -110,7 +123,11 @@ def _partner_admin(session: Session, partner: Organisation) -> User:
     try:
         return accounts.get_user_by_login(session, login="demo-partner")
     except NotFound:
-        return accounts.create_user(session, login="demo-partner",
-                                    display_name="Demo Partner Admin",
-                                    password=secrets.token_urlsafe(24), organisation=partner,
-                                    role=Role.ADMIN)
+        return accounts.create_user(
+            session,
+            login="demo-partner",
+            display_name="Demo Partner Admin",
+            password=secrets.token_urlsafe(24),
+            organisation=partner,
+            role=Role.ADMIN,
+        )

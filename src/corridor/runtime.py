@@ -60,11 +60,16 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     factory = sessionmaker(
         bind=engine,
         expire_on_commit=False,
-        info={"keyring": keyring, "audit_signer": signer, "caches": caches,
-              "settings": settings},
+        info={"keyring": keyring, "audit_signer": signer, "caches": caches, "settings": settings},
     )
     hook.install(factory)
     event.listen(factory, "after_commit", _run_after_commit)
     event.listen(factory, "after_soft_rollback", _drop_after_commit)
-    return Runtime(settings=settings, engine=engine, factory=factory, keyring=keyring,
-                   signer=signer, caches=caches)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        keyring=keyring,
+        signer=signer,
+        caches=caches,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from corridor.accounts import service
@@ -32,37 +32,57 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/signin")
-def signin_page(request: Request, principal: OptionalPrincipal, next: str = "/operations"
-                ) -> Response:
+def signin_page(
+    request: Request, principal: OptionalPrincipal, next: str = "/operations"
+) -> Response:
     if principal is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, "accounts/signin.html", next=_safe_next(next), error=None)
 
 
 @router.post("/signin")
-def signin(request: Request, session: DbSession, _principal: OptionalPrincipal,
-           login: FormStr, password: FormStr, csrf_token: FormStr = "",
-           next: FormStr = "/operations") -> Response:
+def signin(
+    request: Request,
+    session: DbSession,
+    _principal: OptionalPrincipal,
+    login: FormStr,
+    password: FormStr,
+    csrf_token: FormStr = "",
+    next: FormStr = "/operations",
+) -> Response:
     check_csrf(request, csrf_token)
     settings = request.app.state.settings
     try:
-        user = service.authenticate_password(session, settings, login=login, password=password,
-                                             address=client_address(request))
+        user = service.authenticate_password(
+            session, settings, login=login, password=password, address=client_address(request)
+        )
     except Unauthenticated:
         session.commit()  # keep the failure count
-        return render(request, "accounts/signin.html", status_code=401, next=_safe_next(next),
-                      error=N_("The login or password is wrong."), login=login)
+        return render(
+            request,
+            "accounts/signin.html",
+            status_code=401,
+            next=_safe_next(next),
+            error=N_("The login or password is wrong."),
+            login=login,
+        )
     except CorridorError as exc:
         headers = {"Retry-After": str(getattr(exc, "retry_after", 60))}
-        response = render(request, "accounts/signin.html", status_code=exc.status,
-                          next=_safe_next(next),
-                          error=N_("Too many failed attempts. Try again later."), login=login)
+        response = render(
+            request,
+            "accounts/signin.html",
+            status_code=exc.status,
+            next=_safe_next(next),
+            error=N_("Too many failed attempts. Try again later."),
+            login=login,
+        )
         response.headers.update(headers if exc.status == 429 else {})
         return response
     csrf = request.session.get("csrf")
     request.session.clear()
-    request.session.update({"uid": user.id, "epoch": user.session_epoch, "csrf": csrf,
-                            "lang": user.language})
+    request.session.update(
+        {"uid": user.id, "epoch": user.session_epoch, "csrf": csrf, "lang": user.language}
+    )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -74,8 +94,14 @@ def signout(request: Request, _principal: OptionalPrincipal, csrf_token: FormStr
 
 
 @router.post("/language")
-def choose_language(request: Request, session: DbSession, principal: OptionalPrincipal,
-                    language: FormStr, csrf_token: FormStr = "", next: FormStr = "/") -> Response:
+def choose_language(
+    request: Request,
+    session: DbSession,
+    principal: OptionalPrincipal,
+    language: FormStr,
+    csrf_token: FormStr = "",
+    next: FormStr = "/",
+) -> Response:
     """Switch the interface language (saved on the account when signed in)."""
     check_csrf(request, csrf_token)
     if language not in i18n.available_languages():
@@ -94,9 +120,14 @@ def account_page(request: Request, principal: CurrentPrincipal, session: DbSessi
 
 
 @router.post("/account/password")
-def account_password(request: Request, principal: CurrentPrincipal, session: DbSession,
-                     current_password: FormStr, new_password: FormStr,
-                     csrf_token: FormStr = "") -> Response:
+def account_password(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    current_password: FormStr,
+    new_password: FormStr,
+    csrf_token: FormStr = "",
+) -> Response:
     check_csrf(request, csrf_token)
     user = service.get_user(session, user_id=principal.user_id)
     try:
@@ -105,16 +136,27 @@ def account_password(request: Request, principal: CurrentPrincipal, session: DbS
         session.rollback()
         errors = {p.field: p.message for p in exc.problems}
         tokens = service.list_tokens(session, user_id=principal.user_id)
-        return render(request, "accounts/account.html", status_code=422, tokens=tokens,
-                      new_token=None, errors=errors)
+        return render(
+            request,
+            "accounts/account.html",
+            status_code=422,
+            tokens=tokens,
+            new_token=None,
+            errors=errors,
+        )
     request.session["epoch"] = user.session_epoch
     flash(request, N_("Your password has been changed."))
     return RedirectResponse("/account", status_code=303)
 
 
 @router.post("/account/tokens")
-def account_new_token(request: Request, principal: CurrentPrincipal, session: DbSession,
-                      name: FormStr, csrf_token: FormStr = "") -> Response:
+def account_new_token(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    name: FormStr,
+    csrf_token: FormStr = "",
+) -> Response:
     check_csrf(request, csrf_token)
     user = service.get_user(session, user_id=principal.user_id)
     secret, _token = service.create_token(session, user=user, name=name)
@@ -123,8 +165,13 @@ def account_new_token(request: Request, principal: CurrentPrincipal, session: Db
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def account_revoke_token(request: Request, token_id: int, principal: CurrentPrincipal,
-                         session: DbSession, csrf_token: FormStr = "") -> Response:
+def account_revoke_token(
+    request: Request,
+    token_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    csrf_token: FormStr = "",
+) -> Response:
     check_csrf(request, csrf_token)
     service.revoke_token(session, user_id=principal.user_id, token_id=token_id)
     flash(request, N_("The token has been revoked."))
@@ -132,18 +179,31 @@ def account_revoke_token(request: Request, token_id: int, principal: CurrentPrin
 
 
 @router.get("/organisations")
-def organisations_page(request: Request, principal: CurrentPrincipal,
-                       session: DbSession) -> Response:
-    return render(request, "accounts/organisations.html",
-                  organisations=service.list_organisations(session),
-                  types=list(OrganisationType), errors={}, form={})
+def organisations_page(
+    request: Request, principal: CurrentPrincipal, session: DbSession
+) -> Response:
+    return render(
+        request,
+        "accounts/organisations.html",
+        organisations=service.list_organisations(session),
+        types=list(OrganisationType),
+        errors={},
+        form={},
+    )
 
 
 @router.post("/organisations")
-def organisations_create(request: Request, principal: CurrentPrincipal, session: DbSession,
-                         name: FormStr, type: FormStr, acronym: FormStr = "",
-                         country: FormStr = "", party_to_conflict: FormStr = "",
-                         csrf_token: FormStr = "") -> Response:
+def organisations_create(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    name: FormStr,
+    type: FormStr,
+    acronym: FormStr = "",
+    country: FormStr = "",
+    party_to_conflict: FormStr = "",
+    csrf_token: FormStr = "",
+) -> Response:
     check_csrf(request, csrf_token)
     form = {"name": name, "type": type, "acronym": acronym, "country": country}
     try:
@@ -151,57 +211,103 @@ def organisations_create(request: Request, principal: CurrentPrincipal, session:
             from corridor.errors import Forbidden
 
             raise Forbidden("only site administrators register organisations")
-        service.create_organisation(session, name=name, type=type, acronym=acronym or None,
-                                    country=country or None,
-                                    party_to_conflict=party_to_conflict == "on")
+        service.create_organisation(
+            session,
+            name=name,
+            type=type,
+            acronym=acronym or None,
+            country=country or None,
+            party_to_conflict=party_to_conflict == "on",
+        )
     except CorridorError as exc:
         session.rollback()
         errors = {p.field: p.message for p in exc.problems} or {"name": exc.detail}
-        return render(request, "accounts/organisations.html", status_code=exc.status,
-                      organisations=service.list_organisations(session),
-                      types=list(OrganisationType), errors=errors, form=form)
+        return render(
+            request,
+            "accounts/organisations.html",
+            status_code=exc.status,
+            organisations=service.list_organisations(session),
+            types=list(OrganisationType),
+            errors=errors,
+            form=form,
+        )
     flash(request, N_("The organisation has been registered."))
     return RedirectResponse("/organisations", status_code=303)
 
 
 @router.get("/organisations/{organisation_id}")
-def organisation_page(request: Request, organisation_id: int, principal: CurrentPrincipal,
-                      session: DbSession) -> Response:
+def organisation_page(
+    request: Request, organisation_id: int, principal: CurrentPrincipal, session: DbSession
+) -> Response:
     org = service.get_organisation(session, organisation_id=organisation_id)
     manage = service.may_manage(principal, organisation_id)
     users = service.list_users(session, organisation_id=organisation_id) if manage else []
-    return render(request, "accounts/organisation.html", organisation=org, users=users,
-                  manage=manage, roles=list(Role), errors={}, form={})
+    return render(
+        request,
+        "accounts/organisation.html",
+        organisation=org,
+        users=users,
+        manage=manage,
+        roles=list(Role),
+        errors={},
+        form={},
+    )
 
 
 @router.post("/organisations/{organisation_id}/users")
-def organisation_add_user(request: Request, organisation_id: int, principal: CurrentPrincipal,
-                          session: DbSession, login: FormStr, display_name: FormStr,
-                          password: FormStr, role: FormStr,
-                          csrf_token: FormStr = "") -> Response:
+def organisation_add_user(
+    request: Request,
+    organisation_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    login: FormStr,
+    display_name: FormStr,
+    password: FormStr,
+    role: FormStr,
+    csrf_token: FormStr = "",
+) -> Response:
     check_csrf(request, csrf_token)
     org = service.get_organisation(session, organisation_id=organisation_id)
     service.require_manage(principal, organisation_id)
     try:
-        service.create_user(session, login=login, display_name=display_name, password=password,
-                            organisation=org, role=role)
+        service.create_user(
+            session,
+            login=login,
+            display_name=display_name,
+            password=password,
+            organisation=org,
+            role=role,
+        )
     except CorridorError as exc:
         session.rollback()
         errors = {p.field: p.message for p in exc.problems} or {"login": exc.detail}
         org = service.get_organisation(session, organisation_id=organisation_id)
-        return render(request, "accounts/organisation.html", status_code=exc.status,
-                      organisation=org, manage=True, roles=list(Role), errors=errors,
-                      users=service.list_users(session, organisation_id=organisation_id),
-                      form={"login": login, "display_name": display_name, "role": role})
+        return render(
+            request,
+            "accounts/organisation.html",
+            status_code=exc.status,
+            organisation=org,
+            manage=True,
+            roles=list(Role),
+            errors=errors,
+            users=service.list_users(session, organisation_id=organisation_id),
+            form={"login": login, "display_name": display_name, "role": role},
+        )
     flash(request, N_("The user has been added."))
     return RedirectResponse(f"/organisations/{organisation_id}", status_code=303)
 
 
 @router.post("/organisations/{organisation_id}/users/{user_id}")
-def organisation_update_user(request: Request, organisation_id: int, user_id: int,
-                             principal: CurrentPrincipal, session: DbSession,
-                             role: FormStr = "", active: FormStr = "",
-                             csrf_token: FormStr = "") -> Response:
+def organisation_update_user(
+    request: Request,
+    organisation_id: int,
+    user_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    role: FormStr = "",
+    active: FormStr = "",
+    csrf_token: FormStr = "",
+) -> Response:
     check_csrf(request, csrf_token)
     org = service.get_organisation(session, organisation_id=organisation_id)
     service.require_manage(principal, organisation_id)

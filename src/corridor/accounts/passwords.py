@@ -8,6 +8,7 @@ sequential strings, and passwords built from the login or the product's name.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -31,8 +32,10 @@ def common_passwords() -> frozenset[str]:
 
 def _is_sequential(text: str) -> bool:
     lowered = text.lower()
-    return lowered in _SEQUENCES or lowered[::-1] in _SEQUENCES or all(
-        ord(b) - ord(a) == 1 for a, b in zip(lowered, lowered[1:], strict=False)
+    return (
+        lowered in _SEQUENCES
+        or lowered[::-1] in _SEQUENCES
+        or all(ord(b) - ord(a) == 1 for a, b in itertools.pairwise(lowered))
     )
 
 
@@ -52,9 +55,13 @@ def check_policy(password: str, *, login: str | None = None, field: str = "passw
     lowered = password.lower()
     common = common_passwords()
     stripped = re.sub(r"[\d\W_]+$", "", lowered)
-    if lowered in common or (stripped in common and len(stripped) >= 4) or any(
-        _is_repetitive(lowered) and lowered[:size] in common
-        for size in range(4, len(lowered) // 2 + 1)
+    if (
+        lowered in common
+        or (stripped in common and len(stripped) >= 4)
+        or any(
+            _is_repetitive(lowered) and lowered[:size] in common
+            for size in range(4, len(lowered) // 2 + 1)
+        )
     ):
         raise InvalidInput(field, "is a commonly used password; choose another")
     if _is_repetitive(lowered) or _is_sequential(lowered):

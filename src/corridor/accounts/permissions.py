@@ -150,7 +150,8 @@ class Decision:
 def decide(principal: Principal, participation: Participation, action: Action) -> Decision:
     """(user, operation, action) → allow or deny, from role, scope and participation."""
     acting = [
-        m for m in principal.memberships
+        m
+        for m in principal.memberships
         if m.organisation_id in participation.active_organisation_ids
     ]
     if not acting:
@@ -160,11 +161,15 @@ def decide(principal: Principal, participation: Participation, action: Action) -
     for membership in acting:
         if action in PERSONAL_DATA_ACTIONS and not membership.may_read_personal_data:
             continue
-        scope = grant_for(membership.role, action,
-                          is_lead=membership.organisation_id == participation.lead_organisation_id)
+        scope = grant_for(
+            membership.role,
+            action,
+            is_lead=membership.organisation_id == participation.lead_organisation_id,
+        )
         if scope is not None:
             scopes.append(scope)
             orgs.add(membership.organisation_id)
     scope = widest(scopes)
-    return Decision(allowed=scope is not None, participating=True, scope=scope,
-                    organisation_ids=frozenset(orgs))
+    return Decision(
+        allowed=scope is not None, participating=True, scope=scope, organisation_ids=frozenset(orgs)
+    )

@@ -10,7 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from corridor.accounts import passwords, throttle, tokens
-from corridor.accounts.models import ApiToken, Membership, Organisation, OrganisationType, Role, User
+from corridor.accounts.models import (
+    ApiToken,
+    Membership,
+    Organisation,
+    OrganisationType,
+    Role,
+    User,
+)
 from corridor.accounts.permissions import (
     MembershipView,
     Principal,
@@ -61,9 +68,13 @@ def create_organisation(
         raise InvalidInput("country", "must be an ISO 3166-1 alpha-2 country code")
     if session.scalar(select(Organisation.id).where(Organisation.name == name)):
         raise Conflict("an organisation with this name already exists")
-    org = Organisation(name=name, acronym=_clean(acronym, "acronym", required=False,
-                                                  max_length=32) or None,
-                       type=org_type, country=country_code, party_to_conflict=party_to_conflict)
+    org = Organisation(
+        name=name,
+        acronym=_clean(acronym, "acronym", required=False, max_length=32) or None,
+        type=org_type,
+        country=country_code,
+        party_to_conflict=party_to_conflict,
+    )
     session.add(org)
     session.flush()
     return org
@@ -77,8 +88,11 @@ def get_organisation(session: Session, *, organisation_id: int) -> Organisation:
 
 
 def find_organisation(session: Session, *, name_or_acronym: str) -> Organisation:
-    org = session.scalar(select(Organisation).where(
-        (Organisation.name == name_or_acronym) | (Organisation.acronym == name_or_acronym)))
+    org = session.scalar(
+        select(Organisation).where(
+            (Organisation.name == name_or_acronym) | (Organisation.acronym == name_or_acronym)
+        )
+    )
     if org is None:
         raise NotFound("no such organisation")
     return org
@@ -94,8 +108,10 @@ def set_party_to_conflict(session: Session, *, organisation: Organisation, value
     if value:
         for membership in organisation.memberships:
             if role_reads_personal_data(membership.role):
-                raise Conflict("members of this organisation hold roles that read personal "
-                               "data; change those roles first")
+                raise Conflict(
+                    "members of this organisation hold roles that read personal "
+                    "data; change those roles first"
+                )
     organisation.party_to_conflict = value
     session.flush()
 
@@ -141,17 +157,23 @@ def create_user(
     passwords.check_policy(password, login=login)
     if session.scalar(select(User.id).where(User.login == login)):
         raise Conflict("this login is already taken")
-    user = User(login=login, display_name=display_name,
-                password_hash=passwords.hash_password(password), site_admin=site_admin,
-                language=language, active=True)
+    user = User(
+        login=login,
+        display_name=display_name,
+        password_hash=passwords.hash_password(password),
+        site_admin=site_admin,
+        language=language,
+        active=True,
+    )
     user.memberships.append(Membership(organisation=organisation, role=role))
     session.add(user)
     session.flush()
     return user
 
 
-def set_membership(session: Session, *, user: User, organisation: Organisation,
-                   role: Role | str) -> Membership:
+def set_membership(
+    session: Session, *, user: User, organisation: Organisation, role: Role | str
+) -> Membership:
     """Give ``user`` a role in ``organisation`` (replacing any role they had there)."""
     role = _role(role)
     _check_role_allowed(organisation, role)
@@ -189,10 +211,14 @@ def get_user_by_login(session: Session, *, login: str) -> User:
 
 
 def list_users(session: Session, *, organisation_id: int) -> list[User]:
-    return list(session.scalars(
-        select(User).join(Membership).where(Membership.organisation_id == organisation_id)
-        .order_by(User.login)
-    ))
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership)
+            .where(Membership.organisation_id == organisation_id)
+            .order_by(User.login)
+        )
+    )
 
 
 def set_active(session: Session, *, user: User, active: bool) -> None:
@@ -222,14 +248,18 @@ def require_manage(principal: Principal, organisation_id: int) -> None:
 def principal_for(session: Session, *, user_id: int) -> Principal | None:
     """The permission check's view of an active user, or None."""
     user = session.scalar(
-        select(User).where(User.id == user_id)
+        select(User)
+        .where(User.id == user_id)
         .options(selectinload(User.memberships).selectinload(Membership.organisation))
     )
     if user is None or not user.active:
         return None
     return Principal(
-        user_id=user.id, login=user.login, display_name=user.display_name,
-        site_admin=user.site_admin, language=user.language,
+        user_id=user.id,
+        login=user.login,
+        display_name=user.display_name,
+        site_admin=user.site_admin,
+        language=user.language,
         memberships=tuple(
             MembershipView(m.organisation_id, m.role, m.organisation.may_read_personal_data)
             for m in sorted(user.memberships, key=lambda m: m.organisation_id)
@@ -288,25 +318,31 @@ def reset_password(session: Session, *, user: User, new: str) -> None:
     session.flush()
 
 
-def create_token(session: Session, *, user: User, name: str,
-                 expires_in_days: int | None = 90) -> tuple[str, ApiToken]:
+def create_token(
+    session: Session, *, user: User, name: str, expires_in_days: int | None = 90
+) -> tuple[str, ApiToken]:
     """A new API token; the secret is returned once and only its digest is kept."""
     name = _clean(name, "name", max_length=100)
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
         raise InvalidInput("expires_in_days", "must be between 1 and 3650")
     secret, token_digest = tokens.new_secret("crd")
-    token = ApiToken(user_id=user.id, name=name, token_hash=token_digest,
-                     expires_at=utcnow() + timedelta(days=expires_in_days)
-                     if expires_in_days else None)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=token_digest,
+        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
     session.add(token)
     session.flush()
     return secret, token
 
 
 def list_tokens(session: Session, *, user_id: int) -> list[ApiToken]:
-    return list(session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
-    ))
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.created_at.desc())
+        )
+    )
 
 
 def revoke_token(session: Session, *, user_id: int, token_id: int) -> ApiToken:

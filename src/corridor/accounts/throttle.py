@@ -22,13 +22,20 @@ from corridor.errors import TooManyAttempts
 _F = SignInFailure.__table__
 
 
-def _retry_after(session: Session, column: object, value: str, limit: int,
-                 window: timedelta) -> int | None:
+def _retry_after(
+    session: Session, column: object, value: str, limit: int, window: timedelta
+) -> int | None:
     since = utcnow() - window
-    rows = session.execute(
-        select(_F.c.at).where(column == value, _F.c.at >= since).order_by(_F.c.at.desc())
-        .limit(limit)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(_F.c.at)
+            .where(column == value, _F.c.at >= since)
+            .order_by(_F.c.at.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     if len(rows) < limit:
         return None
     oldest_counted = rows[-1]
@@ -38,14 +45,15 @@ def _retry_after(session: Session, column: object, value: str, limit: int,
 def check(session: Session, settings: Settings, *, login: str, address: str) -> None:
     """Raise ``TooManyAttempts`` if this login or address is throttled."""
     window = timedelta(seconds=settings.signin_window_seconds)
-    login_wait = _retry_after(session, _F.c.login, login.lower(),
-                              settings.signin_max_failures_per_login, window)
-    address_wait = _retry_after(session, _F.c.address, address,
-                                settings.signin_max_failures_per_address, window)
+    login_wait = _retry_after(
+        session, _F.c.login, login.lower(), settings.signin_max_failures_per_login, window
+    )
+    address_wait = _retry_after(
+        session, _F.c.address, address, settings.signin_max_failures_per_address, window
+    )
     wait = max(login_wait or 0, address_wait or 0)
     if wait:
-        raise TooManyAttempts("too many failed sign-in attempts; try again later",
-                              retry_after=wait)
+        raise TooManyAttempts("too many failed sign-in attempts; try again later", retry_after=wait)
 
 
 def record_failure(session: Session, settings: Settings, *, login: str, address: str) -> None:
@@ -53,8 +61,7 @@ def record_failure(session: Session, settings: Settings, *, login: str, address:
     (a separate transaction would wait on the caller's own lock on SQLite)."""
     cutoff = utcnow() - timedelta(seconds=settings.signin_window_seconds)
     session.execute(delete(_F).where(_F.c.at < cutoff))
-    session.execute(insert(_F).values(login=login.lower()[:64], address=address[:64],
-                                      at=utcnow()))
+    session.execute(insert(_F).values(login=login.lower()[:64], address=address[:64], at=utcnow()))
 
 
 def clear_login(session: Session, *, login: str) -> None:

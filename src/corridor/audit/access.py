@@ -26,8 +26,13 @@ def record_access(
     """Append one access-log entry in the caller's transaction."""
     session.connection().execute(
         insert(AccessLogEntry.__table__).values(
-            at=utcnow(), user_id=user_id, operation_id=operation_id, action=action,
-            entity_type=entity_type, entity_id=entity_id, purpose=purpose,
+            at=utcnow(),
+            user_id=user_id,
+            operation_id=operation_id,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            purpose=purpose,
             request_id=session.info.get("request_id"),
         )
     )

@@ -61,8 +61,9 @@ def canonical(value: Any) -> Any:
 
 
 def canonical_json(value: Any) -> bytes:
-    return json.dumps(canonical(value), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return json.dumps(
+        canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def state_hmac(key: bytes, state: dict[str, Any] | None) -> str:
@@ -135,10 +136,16 @@ def append(
     for entry in entries:
         seq += 1
         fields = {
-            "chain": chain, "seq": seq, "occurred_at": now, "operation_id": operation_id,
-            "actor_user_id": actor_user_id, "actor_label": actor_label[:100],
-            "entity_type": entry.entity_type, "entity_id": entry.entity_id,
-            "action": entry.action, "state_hmac": entry.state_hmac,
+            "chain": chain,
+            "seq": seq,
+            "occurred_at": now,
+            "operation_id": operation_id,
+            "actor_user_id": actor_user_id,
+            "actor_label": actor_label[:100],
+            "entity_type": entry.entity_type,
+            "entity_id": entry.entity_id,
+            "action": entry.action,
+            "state_hmac": entry.state_hmac,
         }
         link = record_hash(prev, fields)
         conn.execute(insert(_R).values(**fields, prev_hash=prev, record_hash=link))
@@ -150,16 +157,27 @@ def append(
     conn.execute(
         update(_H)
         .where(_H.c.chain == chain)
-        .values(seq=seq, head_hash=prev, updated_at=now, last_checkpoint_at=last_checkpoint_at,
-                signature=signer.sign(head_message(chain, seq, prev)))
+        .values(
+            seq=seq,
+            head_hash=prev,
+            updated_at=now,
+            last_checkpoint_at=last_checkpoint_at,
+            signature=signer.sign(head_message(chain, seq, prev)),
+        )
     )
 
 
-def _checkpoint(conn: Connection, signer: Ed25519PrivateKey, chain: str, seq: int,
-                head_hash: str) -> None:
+def _checkpoint(
+    conn: Connection, signer: Ed25519PrivateKey, chain: str, seq: int, head_hash: str
+) -> None:
     conn.execute(
-        insert(_C).values(chain=chain, seq=seq, head_hash=head_hash, signed_at=utcnow(),
-                          signature=signer.sign(head_message(chain, seq, head_hash)))
+        insert(_C).values(
+            chain=chain,
+            seq=seq,
+            head_hash=head_hash,
+            signed_at=utcnow(),
+            signature=signer.sign(head_message(chain, seq, head_hash)),
+        )
     )
 
 
@@ -169,11 +187,11 @@ def checkpoint_stale_heads(conn: Connection, signer: Ed25519PrivateKey) -> int:
     count = 0
     for head in conn.execute(select(_H.c.chain)).all():
         locked = lock_head(conn, head.chain)
-        if locked.seq and (locked.last_checkpoint_at is None
-                           or locked.last_checkpoint_at < cutoff):
+        if locked.seq and (locked.last_checkpoint_at is None or locked.last_checkpoint_at < cutoff):
             _checkpoint(conn, signer, locked.chain, locked.seq, locked.head_hash)
-            conn.execute(update(_H).where(_H.c.chain == locked.chain)
-                         .values(last_checkpoint_at=utcnow()))
+            conn.execute(
+                update(_H).where(_H.c.chain == locked.chain).values(last_checkpoint_at=utcnow())
+            )
             count += 1
     return count
 
@@ -196,33 +214,43 @@ def _verify_signature(public: Ed25519PublicKey, signature: bytes | None, message
     return True
 
 
-def verify_chain(conn: Connection, public: Ed25519PublicKey, chain: str,
-                 batch: int = 5000) -> ChainReport:
+def verify_chain(
+    conn: Connection, public: Ed25519PublicKey, chain: str, batch: int = 5000
+) -> ChainReport:
     """Recompute every link of one chain and check its signed head and checkpoints."""
     checkpoints = {
         row.seq: row for row in conn.execute(select(_C).where(_C.c.chain == chain)).all()
     }
     for cp in checkpoints.values():
         if not _verify_signature(public, cp.signature, head_message(chain, cp.seq, cp.head_hash)):
-            return ChainReport(chain, 0, False, f"checkpoint at record {cp.seq} has a bad signature")
+            problem = f"checkpoint at record {cp.seq} has a bad signature"
+            return ChainReport(chain, 0, False, problem)
     prev, expected_seq, count = GENESIS, 0, 0
     for row in _records(conn, chain, batch):
         expected_seq += 1
         count += 1
         if row.seq != expected_seq:
-            return ChainReport(chain, count, False,
-                               f"record {expected_seq} is missing (found {row.seq}, id {row.id})")
+            return ChainReport(
+                chain,
+                count,
+                False,
+                f"record {expected_seq} is missing (found {row.seq}, id {row.id})",
+            )
         if row.prev_hash != prev:
-            return ChainReport(chain, count, False,
-                               f"record {row.seq} (id {row.id}) does not link to record {row.seq - 1}")
+            problem = f"record {row.seq} (id {row.id}) does not link to record {row.seq - 1}"
+            return ChainReport(chain, count, False, problem)
         computed = record_hash(prev, _link_fields(row))
         if computed != row.record_hash:
-            return ChainReport(chain, count, False,
-                               f"record {row.seq} (id {row.id}) was altered: its hash does not match")
+            problem = f"record {row.seq} (id {row.id}) was altered: its hash does not match"
+            return ChainReport(chain, count, False, problem)
         cp = checkpoints.get(row.seq)
         if cp is not None and cp.head_hash != computed:
-            return ChainReport(chain, count, False,
-                               f"record {row.seq} (id {row.id}) differs from the signed checkpoint")
+            return ChainReport(
+                chain,
+                count,
+                False,
+                f"record {row.seq} (id {row.id}) differs from the signed checkpoint",
+            )
         prev = computed
     if expected_seq < max(checkpoints, default=0):
         return ChainReport(chain, count, False, "records after the last kept ones were removed")
@@ -230,10 +258,12 @@ def verify_chain(conn: Connection, public: Ed25519PublicKey, chain: str,
     if head is None:
         return ChainReport(chain, count, count == 0, None if count == 0 else "chain head missing")
     if head.seq != expected_seq or head.head_hash != prev:
-        return ChainReport(chain, count, False,
-                           f"chain head (record {head.seq}) does not match the last record")
-    if head.seq and not _verify_signature(public, head.signature,
-                                          head_message(chain, head.seq, head.head_hash)):
+        return ChainReport(
+            chain, count, False, f"chain head (record {head.seq}) does not match the last record"
+        )
+    if head.seq and not _verify_signature(
+        public, head.signature, head_message(chain, head.seq, head.head_hash)
+    ):
         return ChainReport(chain, count, False, "chain head has a bad signature")
     return ChainReport(chain, count, True)
 

@@ -24,9 +24,7 @@ def _state(obj: Any) -> dict[str, Any]:
     mapper = inspect(obj).mapper
     exclude = getattr(obj, "audit_exclude", frozenset())
     return {
-        attr.key: getattr(obj, attr.key)
-        for attr in mapper.column_attrs
-        if attr.key not in exclude
+        attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs if attr.key not in exclude
     }
 
 
@@ -84,13 +82,23 @@ def _after_flush(session: Session, _context: Any) -> None:
             _version, key = keyring.current_key(session, operation_id, AUDIT)
             digest = state_hmac(key, _state(obj))
         by_operation[operation_id].append(
-            Entry(entity_type=obj.audit_entity, entity_id=_entity_id(obj), action=action,
-                  state_hmac=digest)
+            Entry(
+                entity_type=obj.audit_entity,
+                entity_id=_entity_id(obj),
+                action=action,
+                state_hmac=digest,
+            )
         )
     conn = session.connection()
     for operation_id in sorted(by_operation, key=lambda k: (k is not None, k or 0)):
-        append(conn, signer=signer, operation_id=operation_id, actor_user_id=actor.user_id,
-               actor_label=actor.label, entries=by_operation[operation_id])
+        append(
+            conn,
+            signer=signer,
+            operation_id=operation_id,
+            actor_user_id=actor.user_id,
+            actor_label=actor.label,
+            entries=by_operation[operation_id],
+        )
 
 
 def install(factory: sessionmaker[Session]) -> None:

@@ -9,8 +9,9 @@ from corridor.audit.chain import ChainReport, chain_of, verify_all, verify_chain
 from corridor.audit.models import AuditRecord
 
 
-def list_records(session: Session, *, operation_id: int | None, limit: int = 100,
-                 before_seq: int | None = None) -> list[AuditRecord]:
+def list_records(
+    session: Session, *, operation_id: int | None, limit: int = 100, before_seq: int | None = None
+) -> list[AuditRecord]:
     """The newest records of an operation's chain, newest first."""
     query = select(AuditRecord).where(AuditRecord.chain == chain_of(operation_id))
     if before_seq is not None:

@@ -53,7 +53,7 @@ class PersonalDataMixin:
     lawful_basis: Mapped[LawfulBasis] = mapped_column(str_enum(LawfulBasis), nullable=False)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy's signature
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}  # type: ignore[attr-defined]
 
     @property

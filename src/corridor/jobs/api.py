@@ -26,19 +26,28 @@ def get_job(job_id: int, ctx: OperationContext = Depends(require(Action.JOB_READ
 
 
 @router.get("/me/notifications", response_model=list[NotificationOut])
-def my_notifications(principal: CurrentPrincipal, session: DbSession,
-                     unread_only: bool = False) -> list[NotificationOut]:
-    return [NotificationOut.model_validate(n) for n in notifications.for_user(
-        session, user_id=principal.user_id, organisation_ids=sorted(principal.organisation_ids),
-        unread_only=unread_only)]
+def my_notifications(
+    principal: CurrentPrincipal, session: DbSession, unread_only: bool = False
+) -> list[NotificationOut]:
+    return [
+        NotificationOut.model_validate(n)
+        for n in notifications.for_user(
+            session,
+            user_id=principal.user_id,
+            organisation_ids=sorted(principal.organisation_ids),
+            unread_only=unread_only,
+        )
+    ]
 
 
 @router.post("/me/notifications/{notification_id}/read", status_code=204)
-def read_notification(notification_id: int, principal: CurrentPrincipal,
-                      session: DbSession) -> Response:
+def read_notification(
+    notification_id: int, principal: CurrentPrincipal, session: DbSession
+) -> Response:
     note = session.get(Notification, notification_id)
-    if note is None or not (note.user_id == principal.user_id
-                            or note.organisation_id in principal.organisation_ids):
+    if note is None or not (
+        note.user_id == principal.user_id or note.organisation_id in principal.organisation_ids
+    ):
         raise NotFound("no such notification")
     notifications.mark_read(session, notification=note)
     return Response(status_code=204)

@@ -23,9 +23,15 @@ def notify(
     """Create a notification for one user or one organisation's users."""
     if user_id is None and organisation_id is None:
         raise ValueError("a notification needs a user or an organisation")
-    note = Notification(kind=kind, title=title, body=body, severity=severity,
-                        operation_id=operation_id, user_id=user_id,
-                        organisation_id=organisation_id)
+    note = Notification(
+        kind=kind,
+        title=title,
+        body=body,
+        severity=severity,
+        operation_id=operation_id,
+        user_id=user_id,
+        organisation_id=organisation_id,
+    )
     session.add(note)
     session.flush()
     return note

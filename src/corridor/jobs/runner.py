@@ -73,8 +73,14 @@ def enqueue(
     """Queue a job in the caller's transaction (it runs only if that commits)."""
     if kind not in HANDLERS:
         raise NotFound(f"no job handler named {kind!r}")
-    job = Job(kind=kind, payload=payload or {}, operation_id=operation_id,
-              requested_by_id=requested_by_id, max_attempts=max_attempts, run_after=utcnow())
+    job = Job(
+        kind=kind,
+        payload=payload or {},
+        operation_id=operation_id,
+        requested_by_id=requested_by_id,
+        max_attempts=max_attempts,
+        run_after=utcnow(),
+    )
     session.add(job)
     session.flush()
     return job
@@ -93,15 +99,23 @@ def claim(factory: sessionmaker[Session], worker: str) -> int | None:
             and_(Job.status == JobStatus.RUNNING, Job.lease_expires_at < now),
         )
         job_id = session.scalars(
-            select(Job.id).where(runnable).order_by(Job.run_after, Job.id).limit(1)
+            select(Job.id)
+            .where(runnable)
+            .order_by(Job.run_after, Job.id)
+            .limit(1)
             .with_for_update(skip_locked=True)
         ).first()
         if job_id is None:
             return None
         session.execute(
-            update(Job).where(Job.id == job_id).values(
-                status=JobStatus.RUNNING, lease_owner=worker, lease_expires_at=now + LEASE,
-                attempts=Job.attempts + 1, started_at=now,
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                status=JobStatus.RUNNING,
+                lease_owner=worker,
+                lease_expires_at=now + LEASE,
+                attempts=Job.attempts + 1,
+                started_at=now,
             )
         )
         return job_id
@@ -112,9 +126,12 @@ def _report(session: Session, job_id: int, worker: str) -> Callable[[float, str]
         # Written and committed through the handler's own session: on SQLite a
         # second transaction would wait for the handler's write lock.
         session.execute(
-                update(Job).where(Job.id == job_id, Job.lease_owner == worker).values(
-                    progress=max(0.0, min(1.0, fraction)), progress_message=message[:200],
-                    lease_expires_at=utcnow() + LEASE,
+            update(Job)
+            .where(Job.id == job_id, Job.lease_owner == worker)
+            .values(
+                progress=max(0.0, min(1.0, fraction)),
+                progress_message=message[:200],
+                lease_expires_at=utcnow() + LEASE,
             )
         )
         session.commit()
@@ -134,9 +151,10 @@ def run_job(factory: sessionmaker[Session], job_id: int, worker: str) -> JobStat
         if fn is None:
             raise NotFound(f"no job handler named {kind!r}")
         with unit_of_work(factory, SYSTEM) as session:
-            result = fn(JobContext(session, job_id, operation_id, payload,
-                                   _report(session, job_id, worker)))
-    except Exception as exc:  # noqa: BLE001 - a job's failure must not kill the runner
+            result = fn(
+                JobContext(session, job_id, operation_id, payload, _report(session, job_id, worker))
+            )
+    except Exception as exc:
         # Our own errors carry no personal data; others are named by type only.
         message = str(exc) if isinstance(exc, CorridorError) else type(exc).__name__
         log.warning("job %s (%s) failed: %s", job_id, kind, message)
@@ -144,20 +162,30 @@ def run_job(factory: sessionmaker[Session], job_id: int, worker: str) -> JobStat
         retry = attempts < max_attempts
         with unit_of_work(factory, SYSTEM) as session:
             session.execute(
-                update(Job).where(Job.id == job_id).values(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(
                     status=JobStatus.QUEUED if retry else JobStatus.FAILED,
                     error=message[:2000],
-                    run_after=utcnow() + timedelta(seconds=2 ** attempts),
-                    lease_owner=None, lease_expires_at=None,
+                    run_after=utcnow() + timedelta(seconds=2**attempts),
+                    lease_owner=None,
+                    lease_expires_at=None,
                     finished_at=None if retry else utcnow(),
                 )
             )
         return JobStatus.QUEUED if retry else JobStatus.FAILED
     with unit_of_work(factory, SYSTEM) as session:
         session.execute(
-            update(Job).where(Job.id == job_id).values(
-                status=JobStatus.SUCCEEDED, result=result or {}, progress=1.0,
-                lease_owner=None, lease_expires_at=None, finished_at=utcnow(), error=None,
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                status=JobStatus.SUCCEEDED,
+                result=result or {},
+                progress=1.0,
+                lease_owner=None,
+                lease_expires_at=None,
+                finished_at=utcnow(),
+                error=None,
             )
         )
     return JobStatus.SUCCEEDED
@@ -206,6 +234,6 @@ class JobRunner(threading.Thread):
                         entry[1] = time.monotonic()
                         fn()
                 run_pending(self._factory, limit=10)
-            except Exception:  # noqa: BLE001 - keep the runner alive; the DB may be restarting
+            except Exception:
                 log.exception("job runner loop failed")
             self._stop_event.wait(self._poll)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -22,10 +23,8 @@ def _write_private(path: Path, data: bytes) -> None:
 def load_or_create_secret(path: Path, *, size: int = 32) -> bytes:
     """A random secret stored base64-encoded in ``path``."""
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):
             _write_private(path, base64.b64encode(secrets.token_bytes(size)) + b"\n")
-        except FileExistsError:
-            pass
     raw = base64.b64decode(path.read_bytes().strip())
     if len(raw) != size:
         raise ValueError(f"key file {path} does not hold a {size}-byte key")
@@ -41,10 +40,8 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        try:
+        with contextlib.suppress(FileExistsError):
             _write_private(path, pem)
-        except FileExistsError:
-            pass
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")

@@ -93,11 +93,15 @@ class Keyring:
         self, session: Session, operation_id: int | None, purpose: str, version: int
     ) -> bytes:
         scope = scope_of(operation_id)
-        row = session.connection().execute(
-            select(_T.c.wrapped_key).where(
-                _T.c.scope == scope, _T.c.purpose == purpose, _T.c.version == version
+        row = (
+            session.connection()
+            .execute(
+                select(_T.c.wrapped_key).where(
+                    _T.c.scope == scope, _T.c.purpose == purpose, _T.c.version == version
+                )
             )
-        ).first()
+            .first()
+        )
         if row is None:
             raise NotFound("no such key version")
         return self._unwrap(scope, purpose, version, row.wrapped_key)
@@ -110,8 +114,12 @@ class Keyring:
         wrapped = nonce + self._master.encrypt(nonce, key, self._aad(scope, purpose, version))
         conn.execute(
             insert(_T).values(
-                scope=scope, operation_id=operation_id, purpose=purpose, version=version,
-                wrapped_key=wrapped, created_at=utcnow(),
+                scope=scope,
+                operation_id=operation_id,
+                purpose=purpose,
+                version=version,
+                wrapped_key=wrapped,
+                created_at=utcnow(),
             )
         )
         return wrapped

@@ -62,8 +62,7 @@ def parse_csv(text: str) -> list[AreaRow]:
         parent = record["parent_pcode"] or None
         if parent is not None and not PCODE_PATTERN.match(parent):
             raise InvalidInput(f"line {line}: parent_pcode", "is not a valid P-code")
-        rows.append(AreaRow(pcode, record["name_en"][:200], record["name_ar"][:200], level,
-                            parent))
+        rows.append(AreaRow(pcode, record["name_en"][:200], record["name_ar"][:200], level, parent))
     if not rows:
         raise InvalidInput("file", "has no rows")
     return rows
@@ -72,8 +71,10 @@ def parse_csv(text: str) -> list[AreaRow]:
 def import_areas(session: Session, *, operation_id: int, rows: Iterable[AreaRow]) -> ImportResult:
     """Create or update areas; every parent must exist with the level above."""
     rows = list(rows)
-    existing = {a.pcode: a for a in session.scalars(
-        select(AdminArea).where(AdminArea.operation_id == operation_id))}
+    existing = {
+        a.pcode: a
+        for a in session.scalars(select(AdminArea).where(AdminArea.operation_id == operation_id))
+    }
     levels = {pcode: area.admin_level for pcode, area in existing.items()}
     seen: set[str] = set()
     for index, row in enumerate(rows, start=2):
@@ -84,24 +85,35 @@ def import_areas(session: Session, *, operation_id: int, rows: Iterable[AreaRow]
     for index, row in enumerate(rows, start=2):
         if row.parent_pcode is None:
             if row.admin_level > 0:
-                raise InvalidInput(f"line {index}: parent_pcode",
-                                   "is required below admin level 0")
+                raise InvalidInput(f"line {index}: parent_pcode", "is required below admin level 0")
             continue
         if row.parent_pcode not in levels:
             raise InvalidInput(f"line {index}: parent_pcode", "is an unknown P-code")
         if levels[row.parent_pcode] != row.admin_level - 1:
-            raise InvalidInput(f"line {index}: parent_pcode",
-                               "must be an area of the level just above")
+            raise InvalidInput(
+                f"line {index}: parent_pcode", "must be an area of the level just above"
+            )
     created = updated = 0
     for row in rows:
         area = existing.get(row.pcode)
         if area is None:
-            session.add(AdminArea(operation_id=operation_id, pcode=row.pcode, name_en=row.name_en,
-                                  name_ar=row.name_ar, admin_level=row.admin_level,
-                                  parent_pcode=row.parent_pcode))
+            session.add(
+                AdminArea(
+                    operation_id=operation_id,
+                    pcode=row.pcode,
+                    name_en=row.name_en,
+                    name_ar=row.name_ar,
+                    admin_level=row.admin_level,
+                    parent_pcode=row.parent_pcode,
+                )
+            )
             created += 1
         elif (area.name_en, area.name_ar, area.admin_level, area.parent_pcode) != (
-                row.name_en, row.name_ar, row.admin_level, row.parent_pcode):
+            row.name_en,
+            row.name_ar,
+            row.admin_level,
+            row.parent_pcode,
+        ):
             area.name_en, area.name_ar = row.name_en, row.name_ar
             area.admin_level, area.parent_pcode = row.admin_level, row.parent_pcode
             updated += 1
@@ -117,15 +129,17 @@ def list_areas(session: Session, *, operation_id: int, level: int | None = None)
 
 
 def get_area(session: Session, *, operation_id: int, pcode: str) -> AdminArea:
-    area = session.scalar(select(AdminArea).where(AdminArea.operation_id == operation_id,
-                                                  AdminArea.pcode == pcode))
+    area = session.scalar(
+        select(AdminArea).where(AdminArea.operation_id == operation_id, AdminArea.pcode == pcode)
+    )
     if area is None:
         raise NotFound("no such admin area")
     return area
 
 
-def resolve_pcode(session: Session, *, operation_id: int, pcode: str,
-                  field: str = "pcode") -> AdminArea:
+def resolve_pcode(
+    session: Session, *, operation_id: int, pcode: str, field: str = "pcode"
+) -> AdminArea:
     """The area for a P-code given as input; an unknown one is a 422 naming ``field``."""
     try:
         return get_area(session, operation_id=operation_id, pcode=pcode)

@@ -55,70 +55,123 @@ def home(principal: OptionalPrincipal) -> Response:
 
 @router.get("/operations")
 def operations_page(request: Request, principal: CurrentPrincipal, session: DbSession) -> Response:
-    return render(request, "operations/list.html",
-                  operations=service.visible_to(session, principal=principal))
+    return render(
+        request, "operations/list.html", operations=service.visible_to(session, principal=principal)
+    )
 
 
 @router.get("/operations/new")
-def new_operation_page(request: Request, principal: CurrentPrincipal,
-                       session: DbSession) -> Response:
-    return render(request, "operations/new.html", form={"timezone": "UTC"}, errors={},
-                  statuses=list(OperationStatus))
+def new_operation_page(
+    request: Request, principal: CurrentPrincipal, session: DbSession
+) -> Response:
+    return render(
+        request,
+        "operations/new.html",
+        form={"timezone": "UTC"},
+        errors={},
+        statuses=list(OperationStatus),
+    )
 
 
 @router.post("/operations/new")
-def create_operation(request: Request, principal: CurrentPrincipal, session: DbSession,
-                     slug: FormStr, name: FormStr, description: FormStr = "",
-                     area: FormStr = "", timezone: FormStr = "UTC",
-                     status: FormStr = "planning", start_date: FormStr = "",
-                     end_date: FormStr = "", csrf_token: FormStr = "") -> Response:
+def create_operation(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    slug: FormStr,
+    name: FormStr,
+    description: FormStr = "",
+    area: FormStr = "",
+    timezone: FormStr = "UTC",
+    status: FormStr = "planning",
+    start_date: FormStr = "",
+    end_date: FormStr = "",
+    csrf_token: FormStr = "",
+) -> Response:
     check_csrf(request, csrf_token)
-    form = {"slug": slug, "name": name, "description": description, "area": area,
-            "timezone": timezone, "status": status, "start_date": start_date,
-            "end_date": end_date}
+    form = {
+        "slug": slug,
+        "name": name,
+        "description": description,
+        "area": area,
+        "timezone": timezone,
+        "status": status,
+        "start_date": start_date,
+        "end_date": end_date,
+    }
     try:
         lead = choose_lead(session, principal, None)
         operation = service.create_operation(
-            session, slug=slug, name=name, description=description, area=_area(area),
-            timezone=timezone, status=status, start_date=_date(start_date, "start_date"),
-            end_date=_date(end_date, "end_date"), lead_organisation=lead)
+            session,
+            slug=slug,
+            name=name,
+            description=description,
+            area=_area(area),
+            timezone=timezone,
+            status=status,
+            start_date=_date(start_date, "start_date"),
+            end_date=_date(end_date, "end_date"),
+            lead_organisation=lead,
+        )
     except CorridorError as exc:
         session.rollback()
         errors = {p.field: p.message for p in exc.problems} or {"slug": exc.detail}
-        return render(request, "operations/new.html", status_code=exc.status, form=form,
-                      errors=errors, statuses=list(OperationStatus))
+        return render(
+            request,
+            "operations/new.html",
+            status_code=exc.status,
+            form=form,
+            errors=errors,
+            statuses=list(OperationStatus),
+        )
     flash(request, N_("The operation has been created."))
     return RedirectResponse(f"/operations/{operation.slug}", status_code=303)
 
 
-def _overview(request: Request, ctx: OperationContext, *, status_code: int = 200,
-              new_invitation: dict[str, str] | None = None,
-              errors: dict[str, str] | None = None) -> Response:
+def _overview(
+    request: Request,
+    ctx: OperationContext,
+    *,
+    status_code: int = 200,
+    new_invitation: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
     operation = service.get_operation(ctx.session, operation_id=ctx.operation.id)
-    may_manage = decide(ctx.principal, ctx.operation.participation,
-                        Action.PARTNER_INVITE).allowed
+    may_manage = decide(ctx.principal, ctx.operation.participation, Action.PARTNER_INVITE).allowed
     partner_ids = {p.organisation_id for p in operation.partners}
     candidates = [o for o in accounts.list_organisations(ctx.session) if o.id not in partner_ids]
     invitations = service.list_invitations(ctx.session, operation=operation) if may_manage else []
     areas = gazetteer.list_areas(ctx.session, operation_id=operation.id)
     return render(
-        request, "operations/overview.html", status_code=status_code, operation=operation,
-        may_manage=may_manage, candidates=candidates, invitations=invitations,
-        invitation_state=invitation_state, new_invitation=new_invitation, errors=errors or {},
-        areas=areas, statuses=list(OperationStatus),
+        request,
+        "operations/overview.html",
+        status_code=status_code,
+        operation=operation,
+        may_manage=may_manage,
+        candidates=candidates,
+        invitations=invitations,
+        invitation_state=invitation_state,
+        new_invitation=new_invitation,
+        errors=errors or {},
+        areas=areas,
+        statuses=list(OperationStatus),
     )
 
 
 @router.get("/operations/{slug}")
-def operation_page(request: Request,
-                   ctx: OperationContext = Depends(require(Action.OPERATION_READ))) -> Response:
+def operation_page(
+    request: Request, ctx: OperationContext = Depends(require(Action.OPERATION_READ))
+) -> Response:
     return _overview(request, ctx)
 
 
 @router.post("/operations/{slug}/status")
-def operation_status(request: Request, status: FormStr, csrf_token: FormStr = "",
-                     ctx: OperationContext = Depends(require(Action.OPERATION_UPDATE))
-                     ) -> Response:
+def operation_status(
+    request: Request,
+    status: FormStr,
+    csrf_token: FormStr = "",
+    ctx: OperationContext = Depends(require(Action.OPERATION_UPDATE)),
+) -> Response:
     check_csrf(request, csrf_token)
     operation = service.get_operation(ctx.session, operation_id=ctx.operation.id)
     service.update_operation(ctx.session, operation=operation, changes={"status": status})
@@ -127,47 +180,65 @@ def operation_status(request: Request, status: FormStr, csrf_token: FormStr = ""
 
 
 @router.post("/operations/{slug}/invitations")
-def operation_invite(request: Request, organisation_id: Annotated[int, Form()],
-                     csrf_token: FormStr = "",
-                     ctx: OperationContext = Depends(require(Action.PARTNER_INVITE))
-                     ) -> Response:
+def operation_invite(
+    request: Request,
+    organisation_id: Annotated[int, Form()],
+    csrf_token: FormStr = "",
+    ctx: OperationContext = Depends(require(Action.PARTNER_INVITE)),
+) -> Response:
     check_csrf(request, csrf_token)
     operation = service.get_operation(ctx.session, operation_id=ctx.operation.id)
     try:
         organisation = accounts.get_organisation(ctx.session, organisation_id=organisation_id)
-        secret, invitation = service.invite_partner(ctx.session, operation=operation,
-                                                    organisation=organisation,
-                                                    created_by_id=ctx.principal.user_id)
+        secret, _invitation = service.invite_partner(
+            ctx.session,
+            operation=operation,
+            organisation=organisation,
+            created_by_id=ctx.principal.user_id,
+        )
     except CorridorError as exc:
         ctx.session.rollback()
-        return _overview(request, ctx, status_code=exc.status,
-                         errors={"organisation_id": exc.detail})
+        return _overview(
+            request, ctx, status_code=exc.status, errors={"organisation_id": exc.detail}
+        )
     link = str(request.base_url).rstrip("/") + "/invitations/accept#token=" + secret
-    return _overview(request, ctx, new_invitation={"organisation": organisation.name,
-                                                   "token": secret, "link": link})
+    return _overview(
+        request,
+        ctx,
+        new_invitation={"organisation": organisation.name, "token": secret, "link": link},
+    )
 
 
 @router.post("/operations/{slug}/partners/{organisation_id}")
-def operation_partner_status(request: Request, organisation_id: int, status: FormStr,
-                             csrf_token: FormStr = "",
-                             ctx: OperationContext = Depends(require(Action.PARTNER_SUSPEND))
-                             ) -> Response:
+def operation_partner_status(
+    request: Request,
+    organisation_id: int,
+    status: FormStr,
+    csrf_token: FormStr = "",
+    ctx: OperationContext = Depends(require(Action.PARTNER_SUSPEND)),
+) -> Response:
     check_csrf(request, csrf_token)
     operation = service.get_operation(ctx.session, operation_id=ctx.operation.id)
-    service.set_partner_status(ctx.session, operation=operation,
-                               organisation_id=organisation_id, status=status)
+    service.set_partner_status(
+        ctx.session, operation=operation, organisation_id=organisation_id, status=status
+    )
     flash(request, N_("The partner's status has been changed."))
     return RedirectResponse(f"/operations/{operation.slug}", status_code=303)
 
 
 @router.get("/operations/{slug}/audit")
-def operation_audit(request: Request, before_seq: int | None = None,
-                    ctx: OperationContext = Depends(require(Action.AUDIT_READ))) -> Response:
-    records = audit.list_records(ctx.session, operation_id=ctx.operation.id, limit=100,
-                                 before_seq=before_seq)
+def operation_audit(
+    request: Request,
+    before_seq: int | None = None,
+    ctx: OperationContext = Depends(require(Action.AUDIT_READ)),
+) -> Response:
+    records = audit.list_records(
+        ctx.session, operation_id=ctx.operation.id, limit=100, before_seq=before_seq
+    )
     report = audit.verify_operation(ctx.session, operation_id=ctx.operation.id)
-    return render(request, "operations/audit.html", operation=ctx.operation, records=records,
-                  report=report)
+    return render(
+        request, "operations/audit.html", operation=ctx.operation, records=records, report=report
+    )
 
 
 @router.get("/invitations/accept")
@@ -178,18 +249,26 @@ def invitation_page(request: Request, principal: OptionalPrincipal) -> Response:
 
 
 @router.post("/invitations/accept")
-def invitation_accept(request: Request, session: DbSession, principal: OptionalPrincipal,
-                      token: FormStr, csrf_token: FormStr = "") -> Response:
+def invitation_accept(
+    request: Request,
+    session: DbSession,
+    principal: OptionalPrincipal,
+    token: FormStr,
+    csrf_token: FormStr = "",
+) -> Response:
     check_csrf(request, csrf_token)
     if principal is None:
-        return render(request, "operations/accept.html", status_code=401,
-                      error=N_("Sign in as an admin of the invited organisation first."))
+        return render(
+            request,
+            "operations/accept.html",
+            status_code=401,
+            error=N_("Sign in as an admin of the invited organisation first."),
+        )
     try:
         invitation = service.accept_invitation(session, secret=token, principal=principal)
     except CorridorError as exc:
         session.rollback()
-        return render(request, "operations/accept.html", status_code=exc.status,
-                      error=exc.detail)
+        return render(request, "operations/accept.html", status_code=exc.status, error=exc.detail)
     operation = service.get_operation(session, operation_id=invitation.operation_id)
     flash(request, N_("Your organisation now takes part in this operation."))
     return RedirectResponse(f"/operations/{operation.slug}", status_code=303)

@@ -16,13 +16,15 @@ class OperationIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     area: dict[str, Any] | None = Field(
-        default=None, description="GeoJSON Polygon or MultiPolygon, longitude/latitude (WGS 84)")
+        default=None, description="GeoJSON Polygon or MultiPolygon, longitude/latitude (WGS 84)"
+    )
     timezone: str = Field(default="UTC", max_length=64, description="IANA time zone")
     status: OperationStatus = OperationStatus.PLANNING
     start_date: date | None = None
     end_date: date | None = None
     lead_organisation_id: int | None = Field(
-        default=None, description="Defaults to the caller's organisation")
+        default=None, description="Defaults to the caller's organisation"
+    )
 
 
 class OperationUpdate(BaseModel):

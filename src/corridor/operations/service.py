@@ -45,21 +45,34 @@ class OperationRef:
 
 
 def _load_directory(session: Session) -> dict[str, OperationRef]:
-    rows = session.execute(select(Operation.id, Operation.slug, Operation.name, Operation.status,
-                                  Operation.timezone, Operation.lead_organisation_id)).all()
+    rows = session.execute(
+        select(
+            Operation.id,
+            Operation.slug,
+            Operation.name,
+            Operation.status,
+            Operation.timezone,
+            Operation.lead_organisation_id,
+        )
+    ).all()
     partners = session.execute(
-        select(OperationPartner.operation_id, OperationPartner.organisation_id)
-        .where(OperationPartner.status == PartnerStatus.ACTIVE)
+        select(OperationPartner.operation_id, OperationPartner.organisation_id).where(
+            OperationPartner.status == PartnerStatus.ACTIVE
+        )
     ).all()
     active: dict[int, set[int]] = {}
     for operation_id, organisation_id in partners:
         active.setdefault(operation_id, set()).add(organisation_id)
     return {
         row.slug: OperationRef(
-            id=row.id, slug=row.slug, name=row.name, status=OperationStatus(row.status),
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            status=OperationStatus(row.status),
             timezone=row.timezone,
-            participation=Participation(row.id, row.lead_organisation_id,
-                                        frozenset(active.get(row.id, set()))),
+            participation=Participation(
+                row.id, row.lead_organisation_id, frozenset(active.get(row.id, set()))
+            ),
         )
         for row in rows
     }
@@ -71,8 +84,7 @@ def _directory_cache(session: Session) -> VersionedCache[dict[str, OperationRef]
     if cache is None:
         settings = session.info.get("settings")
         interval = settings.cache_check_interval_seconds if settings else 0.25
-        cache = caches[DIRECTORY_CACHE] = VersionedCache(DIRECTORY_CACHE, _load_directory,
-                                                         interval)
+        cache = caches[DIRECTORY_CACHE] = VersionedCache(DIRECTORY_CACHE, _load_directory, interval)
     return cache
 
 
@@ -99,8 +111,11 @@ def visible_to(session: Session, *, principal: Principal) -> list[OperationRef]:
     """Operations one of the principal's organisations takes part in (active)."""
     orgs = principal.organisation_ids
     return sorted(
-        (ref for ref in directory(session).values()
-         if ref.participation.active_organisation_ids & orgs),
+        (
+            ref
+            for ref in directory(session).values()
+            if ref.participation.active_organisation_ids & orgs
+        ),
         key=lambda ref: ref.name.lower(),
     )
 
@@ -122,7 +137,7 @@ def validate_area(area: Any) -> dict[str, Any] | None:
         raise InvalidInput("area", "must be a GeoJSON Polygon or MultiPolygon")
     try:
         geometry = shape(area)
-    except Exception:  # noqa: BLE001 - shapely raises several types for bad coordinates
+    except Exception:
         raise InvalidInput("area", "has malformed coordinates") from None
     if geometry.is_empty:
         raise InvalidInput("area", "is empty")
@@ -185,11 +200,20 @@ def create_operation(
     _validate_dates(start_date, end_date)
     if session.scalar(select(Operation.id).where(Operation.slug == slug)):
         raise Conflict("an operation with this slug already exists")
-    operation = Operation(slug=slug, name=name, description=description or "", area=area,
-                          timezone=timezone, status=status, start_date=start_date,
-                          end_date=end_date, lead_organisation=lead_organisation)
-    operation.partners.append(OperationPartner(organisation=lead_organisation, is_lead=True,
-                                               status=PartnerStatus.ACTIVE))
+    operation = Operation(
+        slug=slug,
+        name=name,
+        description=description or "",
+        area=area,
+        timezone=timezone,
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+        lead_organisation=lead_organisation,
+    )
+    operation.partners.append(
+        OperationPartner(organisation=lead_organisation, is_lead=True, status=PartnerStatus.ACTIVE)
+    )
     session.add(operation)
     session.flush()
     _changed(session)
@@ -198,7 +222,8 @@ def create_operation(
 
 def get_operation(session: Session, *, operation_id: int) -> Operation:
     operation = session.scalar(
-        select(Operation).where(Operation.id == operation_id)
+        select(Operation)
+        .where(Operation.id == operation_id)
         .options(selectinload(Operation.partners).selectinload(OperationPartner.organisation))
     )
     if operation is None:
@@ -270,9 +295,13 @@ def invite_partner(
     if operation.status == OperationStatus.CLOSED:
         raise Conflict("the operation is closed")
     secret, digest = tokens.new_secret("inv")
-    invitation = Invitation(operation=operation, organisation=organisation, token_hash=digest,
-                            created_by_id=created_by_id,
-                            expires_at=utcnow() + timedelta(days=valid_days))
+    invitation = Invitation(
+        operation=operation,
+        organisation=organisation,
+        token_hash=digest,
+        created_by_id=created_by_id,
+        expires_at=utcnow() + timedelta(days=valid_days),
+    )
     session.add(invitation)
     session.flush()
     return secret, invitation
@@ -303,8 +332,9 @@ def accept_invitation(session: Session, *, secret: str, principal: Principal) ->
     operation = get_operation(session, operation_id=invitation.operation_id)
     if _partner(operation, invitation.organisation_id) is not None:
         raise Conflict("this organisation already takes part in the operation")
-    operation.partners.append(OperationPartner(organisation_id=invitation.organisation_id,
-                                               status=PartnerStatus.ACTIVE))
+    operation.partners.append(
+        OperationPartner(organisation_id=invitation.organisation_id, status=PartnerStatus.ACTIVE)
+    )
     invitation.accepted_at = utcnow()
     invitation.accepted_by_id = principal.user_id
     session.flush()
@@ -323,14 +353,18 @@ def revoke_invitation(session: Session, *, operation: Operation, invitation_id: 
 
 
 def list_invitations(session: Session, *, operation: Operation) -> list[Invitation]:
-    return list(session.scalars(
-        select(Invitation).where(Invitation.operation_id == operation.id)
-        .order_by(Invitation.created_at.desc())
-    ))
+    return list(
+        session.scalars(
+            select(Invitation)
+            .where(Invitation.operation_id == operation.id)
+            .order_by(Invitation.created_at.desc())
+        )
+    )
 
 
-def set_partner_status(session: Session, *, operation: Operation, organisation_id: int,
-                       status: PartnerStatus | str) -> OperationPartner:
+def set_partner_status(
+    session: Session, *, operation: Operation, organisation_id: int, status: PartnerStatus | str
+) -> OperationPartner:
     """Suspend or reinstate a partner; the lead cannot be suspended."""
     try:
         status = PartnerStatus(status)

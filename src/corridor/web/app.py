@@ -89,23 +89,41 @@ def _install_error_handlers(app: FastAPI) -> None:
             return problems.corridor_error_response(request, exc)
         if exc.status == 401:
             return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
-        return render(request, "web/error.html", status_code=exc.status, status=exc.status,
-                      detail=exc.detail, problems=exc.problems)
+        return render(
+            request,
+            "web/error.html",
+            status_code=exc.status,
+            status=exc.status,
+            detail=exc.detail,
+            problems=exc.problems,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         if _is_api(request):
             return problems.validation_error_response(request, exc)
         fields = [".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()]
-        return render(request, "web/error.html", status_code=422, status=422,
-                      detail=", ".join(fields), problems=[])
+        return render(
+            request,
+            "web/error.html",
+            status_code=422,
+            status=422,
+            detail=", ".join(fields),
+            problems=[],
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _is_api(request) or request.url.path.startswith("/static/"):
             return problems.http_error_response(request, exc)
-        return render(request, "web/error.html", status_code=exc.status_code,
-                      status=exc.status_code, detail=None, problems=[])
+        return render(
+            request,
+            "web/error.html",
+            status_code=exc.status_code,
+            status=exc.status_code,
+            detail=None,
+            problems=[],
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -116,8 +134,9 @@ def _custom_openapi(app: FastAPI) -> dict[str, Any]:
     """OpenAPI with error responses documented as application/problem+json."""
     if app.openapi_schema:
         return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
-                         description=app.description)
+    schema = get_openapi(
+        title=app.title, version=app.version, routes=app.routes, description=app.description
+    )
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
@@ -125,7 +144,8 @@ def _custom_openapi(app: FastAPI) -> dict[str, Any]:
                 if status.startswith(("4", "5")) and "application/json" in content:
                     content[problems.PROBLEM_JSON] = content.pop("application/json")
     schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
-        "type": "http", "scheme": "bearer",
+        "type": "http",
+        "scheme": "bearer",
     }
     schema["security"] = [{"bearer": []}]
     app.openapi_schema = schema
@@ -141,12 +161,23 @@ def _routers() -> list[Any]:
     from corridor.operations import pages as operations_pages
     from corridor.web import health
 
-    return [health.router, accounts_api.router, operations_api.router, audit_api.router,
-            jobs_api.router, accounts_pages.router, operations_pages.router]
+    return [
+        health.router,
+        accounts_api.router,
+        operations_api.router,
+        audit_api.router,
+        jobs_api.router,
+        accounts_pages.router,
+        operations_pages.router,
+    ]
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
-               *, start_jobs: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    *,
+    start_jobs: bool | None = None,
+) -> FastAPI:
     """Build the app; ``runtime`` is passed by tests, built from settings otherwise."""
     settings = settings or (runtime.settings if runtime else get_settings())
     runtime = runtime or build_runtime(settings)
@@ -167,7 +198,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
         title="Corridor",
         version=corridor.__version__,
         description="Humanitarian corridor operations: JSON API. Errors are RFC 9457 "
-                    "problem details.",
+        "problem details.",
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
@@ -179,8 +210,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None,
     secret = load_or_create_secret(settings.effective_secret_key_file)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(
-        SessionMiddleware, secret_key=secret.hex(), session_cookie="corridor_session",
-        max_age=settings.session_max_age_seconds, same_site="lax",
+        SessionMiddleware,
+        secret_key=secret.hex(),
+        session_cookie="corridor_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
         https_only=settings.secure_cookies,
     )
     _install_error_handlers(app)

@@ -172,8 +172,13 @@ def require(action: Action) -> Callable[..., OperationContext]:
         if not decision.allowed:
             raise Forbidden("your role does not allow this in this operation")
         if action in PERSONAL_DATA_ACTIONS:
-            record_access(session, user_id=principal.user_id, operation_id=ref.id,
-                          action=str(action), entity_type=request.scope.get("path"))
+            record_access(
+                session,
+                user_id=principal.user_id,
+                operation_id=ref.id,
+                action=str(action),
+                entity_type=request.scope.get("path"),
+            )
         request.state.principal = principal
         request.state.operation = ref
         return OperationContext(principal, ref, decision, session)

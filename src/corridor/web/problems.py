@@ -66,12 +66,16 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = Problem(
-        type=f"urn:corridor:problem:{slug}", title=title, status=status, detail=detail,
+        type=f"urn:corridor:problem:{slug}",
+        title=title,
+        status=status,
+        detail=detail,
         request_id=getattr(request.state, "request_id", None),
         errors=[FieldError(**e) for e in errors or []],
     )
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers,
-                        media_type=PROBLEM_JSON)
+    return JSONResponse(
+        body.model_dump(), status_code=status, headers=headers, media_type=PROBLEM_JSON
+    )
 
 
 def corridor_error_response(request: Request, exc: CorridorError) -> JSONResponse:
@@ -79,8 +83,13 @@ def corridor_error_response(request: Request, exc: CorridorError) -> JSONRespons
     if exc.status == 401:
         headers = {"WWW-Authenticate": 'Bearer realm="corridor"'}
     return problem_response(
-        request, status=exc.status, title=exc.title, slug=exc.type_slug, detail=exc.detail,
-        errors=[{"field": p.field, "message": p.message} for p in exc.problems], headers=headers,
+        request,
+        status=exc.status,
+        title=exc.title,
+        slug=exc.type_slug,
+        detail=exc.detail,
+        errors=[{"field": p.field, "message": p.message} for p in exc.problems],
+        headers=headers,
     )
 
 
@@ -92,25 +101,50 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 
 def validation_error_response(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"field": _field_path(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
-              for e in exc.errors()]
+    errors = [
+        {"field": _field_path(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+        for e in exc.errors()
+    ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    return problem_response(request, status=422, title="Invalid input", slug="invalid-input",
-                            detail=detail, errors=errors)
+    return problem_response(
+        request,
+        status=422,
+        title="Invalid input",
+        slug="invalid-input",
+        detail=detail,
+        errors=errors,
+    )
 
 
 def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    titles = {404: "Not found", 405: "Method not allowed", 400: "Bad request",
-              413: "Payload too large", 401: "Authentication required"}
-    return problem_response(request, status=exc.status_code,
-                            title=titles.get(exc.status_code, "Error"),
-                            slug=titles.get(exc.status_code, "error").lower().replace(" ", "-"),
-                            detail=str(exc.detail) if exc.detail else None,
-                            headers=getattr(exc, "headers", None))
+    titles = {
+        404: "Not found",
+        405: "Method not allowed",
+        400: "Bad request",
+        413: "Payload too large",
+        401: "Authentication required",
+    }
+    return problem_response(
+        request,
+        status=exc.status_code,
+        title=titles.get(exc.status_code, "Error"),
+        slug=titles.get(exc.status_code, "error").lower().replace(" ", "-"),
+        detail=str(exc.detail) if exc.detail else None,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 def server_error_response(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unexpected error (request %s): %s", getattr(request.state, "request_id", "?"),
-              type(exc).__name__, exc_info=exc)
-    return problem_response(request, status=500, title="Internal error", slug="internal-error",
-                            detail="Something went wrong; quote the request id when reporting it.")
+    log.error(
+        "unexpected error (request %s): %s",
+        getattr(request.state, "request_id", "?"),
+        type(exc).__name__,
+        exc_info=exc,
+    )
+    return problem_response(
+        request,
+        status=500,
+        title="Internal error",
+        slug="internal-error",
+        detail="Something went wrong; quote the request id when reporting it.",
+    )

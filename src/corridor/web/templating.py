@@ -91,5 +91,5 @@ def flash(request: Request, message: str, kind: str = "success") -> None:
     request.session.setdefault("flash", []).append({"message": message, "kind": kind})
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+def N_(message: str) -> str:
     return message

@@ -37,6 +37,8 @@ class Role(enum.StrEnum):
 
 class Organisation(Base):
     __tablename__ = "organisations"
+    # Ids are never reused (they name entities in the audit chain).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -58,6 +60,8 @@ class Organisation(Base):
 
 class User(Base):
     __tablename__ = "users"
+    # Ids are never reused (they name entities in the audit chain).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(64), unique=True)
@@ -82,7 +86,10 @@ class Membership(Base):
     """A user's role in one organisation."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "organisation_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -100,6 +107,8 @@ class ApiToken(Base):
     """A bearer token; only the SHA-256 of the random secret is stored."""
 
     __tablename__ = "api_tokens"
+    # Ids are never reused (they name entities in the audit chain).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -17,7 +17,10 @@ class AuditRecord(Base):
     """One link of an audit chain. Append-only: nothing in Corridor updates it."""
 
     __tablename__ = "audit_records"
-    __table_args__ = (Index("ix_audit_records_chain_seq", "chain", "seq", unique=True),)
+    __table_args__ = (
+        Index("ix_audit_records_chain_seq", "chain", "seq", unique=True),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     chain: Mapped[str] = mapped_column(String(32))
@@ -53,6 +56,8 @@ class AuditCheckpoint(Base):
     """A signed chain head kept for ever: daily and every 1,000 records."""
 
     __tablename__ = "audit_checkpoints"
+    # Ids are never reused (they name entities in the audit chain).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     chain: Mapped[str] = mapped_column(String(32), index=True)
@@ -66,6 +71,8 @@ class AccessLogEntry(Base):
     """A read or export of personal data: who, what, for which purpose."""
 
     __tablename__ = "access_log"
+    # Ids are never reused (they name entities in the audit chain).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

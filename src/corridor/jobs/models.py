@@ -23,7 +23,7 @@ class Job(Base):
     """Work that outlives a request: exports, purges, re-runs, re-plans."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_claim", "status", "run_after"),)
+    __table_args__ = (Index("ix_jobs_claim", "status", "run_after"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))

@@ -37,19 +37,21 @@ class Keyring:
         if len(master_key) != 32:
             raise ValueError("the master key must be 32 bytes")
         self._master = AESGCM(master_key)
-        self._cache: dict[tuple[str, str, int], bytes] = {}
+        # Keyed by the wrapped blob itself: a stale entry can never be served for a
+        # new key that happens to reuse an operation id and version.
+        self._cache: dict[bytes, bytes] = {}
         self._lock = threading.Lock()
 
     def _aad(self, scope: str, purpose: str, version: int) -> bytes:
         return f"corridor-key|{scope}|{purpose}|{version}".encode()
 
     def _unwrap(self, scope: str, purpose: str, version: int, wrapped_key: bytes | None) -> bytes:
-        cache_key = (scope, purpose, version)
+        if wrapped_key is None:
+            raise NotFound("the key for this data has been destroyed")
+        cache_key = bytes(wrapped_key)
         with self._lock:
             if cache_key in self._cache:
                 return self._cache[cache_key]
-        if wrapped_key is None:
-            raise NotFound("the key for this data has been destroyed")
         nonce, wrapped = wrapped_key[:12], wrapped_key[12:]
         key = self._master.decrypt(nonce, wrapped, self._aad(scope, purpose, version))
         with self._lock:
@@ -151,8 +153,7 @@ class Keyring:
             .values(wrapped_key=None, destroyed_at=utcnow())
         )
         with self._lock:
-            for cache_key in [k for k in self._cache if k[0] == scope]:
-                del self._cache[cache_key]
+            self._cache.clear()
         return result.rowcount
 
 

@@ -12,7 +12,7 @@ from corridor.accounts.models import Role
 from corridor.accounts.permissions import Action
 from corridor.accounts.schemas import OrganisationOut
 from corridor.db.types import utcnow
-from corridor.errors import Forbidden, InvalidInput, PayloadTooLarge
+from corridor.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from corridor.operations import gazetteer, service
 from corridor.operations.models import Invitation, Operation
 from corridor.operations.schemas import (
@@ -108,7 +108,7 @@ def choose_lead(session: Session, principal: Any, lead_organisation_id: int | No
         )
     try:
         return accounts.get_organisation(session, organisation_id=lead_organisation_id)
-    except Exception:
+    except NotFound:
         raise InvalidInput("lead_organisation_id", "is not a known organisation") from None
 
 
@@ -212,7 +212,7 @@ def invite_partner(
     """Invite an organisation; the token is shown once and works once."""
     try:
         organisation = accounts.get_organisation(ctx.session, organisation_id=body.organisation_id)
-    except Exception:
+    except NotFound:
         raise InvalidInput("organisation_id", "is not a known organisation") from None
     secret, invitation = service.invite_partner(
         ctx.session,

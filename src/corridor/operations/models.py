@@ -37,6 +37,8 @@ class PartnerStatus(enum.StrEnum):
 
 class Operation(Base):
     __tablename__ = "operations"
+    # Ids are never reused (they name entities in the audit chain).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
@@ -70,7 +72,10 @@ class OperationPartner(Base):
     """An organisation taking part in an operation (the lead is one too)."""
 
     __tablename__ = "operation_partners"
-    __table_args__ = (UniqueConstraint("operation_id", "organisation_id"),)
+    __table_args__ = (
+        UniqueConstraint("operation_id", "organisation_id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
@@ -96,6 +101,8 @@ class Invitation(Base):
     """A single-use invitation for an organisation to join an operation."""
 
     __tablename__ = "invitations"
+    # Ids are never reused (they name entities in the audit chain).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))
@@ -123,7 +130,7 @@ class AdminArea(Base):
     """An administrative area of the operation's gazetteer, keyed by P-code."""
 
     __tablename__ = "admin_areas"
-    __table_args__ = (UniqueConstraint("operation_id", "pcode"),)
+    __table_args__ = (UniqueConstraint("operation_id", "pcode"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"))

@@ -137,7 +137,7 @@ def validate_area(area: Any) -> dict[str, Any] | None:
         raise InvalidInput("area", "must be a GeoJSON Polygon or MultiPolygon")
     try:
         geometry = shape(area)
-    except Exception:
+    except Exception:  # noqa: BLE001 - shapely raises several types for bad coordinates
         raise InvalidInput("area", "has malformed coordinates") from None
     if geometry.is_empty:
         raise InvalidInput("area", "is empty")

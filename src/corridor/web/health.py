@@ -32,7 +32,7 @@ def readyz(request: Request) -> JSONResponse:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         current = migrate.state(engine).up_to_date
-    except Exception:
+    except Exception:  # noqa: BLE001 - any database failure means "not ready"
         return JSONResponse({"status": "database unreachable", "schema_current": None}, 503)
     status = 200 if current else 503
     body = {"status": "ok" if current else "schema behind", "schema_current": current}

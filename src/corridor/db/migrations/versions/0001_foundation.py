@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 14:54:49.611792
+Create Date: 2026-11-25 15:04:54.827081
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_checkpoints")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("audit_checkpoints", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_checkpoints_chain"), ["chain"], unique=False)
@@ -67,6 +68,7 @@ def upgrade() -> None:
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("record_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_records")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("audit_records", schema=None) as batch_op:
         batch_op.create_index("ix_audit_records_chain_seq", ["chain", "seq"], unique=True)
@@ -105,6 +107,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
         sa.UniqueConstraint("name", name=op.f("uq_organisations_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "signin_failures",
@@ -132,6 +135,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("login", name=op.f("uq_users_login")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "access_log",
@@ -153,6 +157,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_access_log_user_id_users"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_log")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("access_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_access_log_at"), ["at"], unique=False)
@@ -175,6 +180,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "memberships",
@@ -208,6 +214,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "user_id", "organisation_id", name=op.f("uq_memberships_user_id_organisation_id")
         ),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "operations",
@@ -242,6 +249,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_operations")),
         sa.UniqueConstraint("slug", name=op.f("uq_operations_slug")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "admin_areas",
@@ -262,6 +270,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "operation_id", "pcode", name=op.f("uq_admin_areas_operation_id_pcode")
         ),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "data_keys",
@@ -316,6 +325,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_invitations_token_hash")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "jobs",
@@ -362,6 +372,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.create_index("ix_jobs_claim", ["status", "run_after"], unique=False)
@@ -434,6 +445,7 @@ def upgrade() -> None:
             "organisation_id",
             name=op.f("uq_operation_partners_operation_id_organisation_id"),
         ),
+        sqlite_autoincrement=True,
     )
     # ### end Alembic commands ###
 

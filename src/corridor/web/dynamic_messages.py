@@ -1,0 +1,64 @@
+"""Messages that templates translate from data, declared here for extraction.
+
+Templates translate enum values and computed states at run time, e.g.
+``_(operation.status.value)``, ``_(membership.role.value)``, ``_(r.action)``
+and ``_(invitation_state(inv))``. Extraction cannot see those msgids, so each
+possible value is listed below as a literal ``N_()`` call: ``pybabel extract``
+(scripts/extract-messages) picks them up and translators see them in the
+catalogs. The module is never imported; it exists only for extraction.
+
+Keep it in step with the enums: tests/web/test_i18n.py fails when a value of
+one of them has no translation.
+"""
+
+from __future__ import annotations
+
+from corridor.web.templating import N_
+
+# corridor.operations.models.OperationStatus
+OPERATION_STATUSES = (
+    N_("planning"),
+    N_("active"),
+    N_("closing"),
+    N_("closed"),
+)
+
+# corridor.operations.models.PartnerStatus ("active" is shared with the above)
+PARTNER_STATUSES = (
+    N_("active"),
+    N_("suspended"),
+)
+
+# corridor.accounts.models.OrganisationType
+ORGANISATION_TYPES = (
+    N_("un_agency"),
+    N_("ngo"),
+    N_("red_cross_red_crescent"),
+    N_("authority"),
+    N_("other"),
+)
+
+# corridor.accounts.models.Role
+ROLES = (
+    N_("admin"),
+    N_("coordinator"),
+    N_("field_officer"),
+    N_("ddr_officer"),
+    N_("viewer"),
+)
+
+# Audit record actions (corridor.audit.hook)
+AUDIT_ACTIONS = (
+    N_("create"),
+    N_("update"),
+    N_("delete"),
+    N_("purge"),
+)
+
+# corridor.operations.api.invitation_state
+INVITATION_STATES = (
+    N_("pending"),
+    N_("accepted"),
+    N_("expired"),
+    N_("withdrawn"),
+)

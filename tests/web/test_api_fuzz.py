@@ -105,7 +105,11 @@ def identity(request: pytest.FixtureRequest, factory: Factory) -> Identity:
 
 
 @pytest.fixture
-def api_schema(app: FastAPI, identity: Identity) -> Any:
+def api_schema(request: pytest.FixtureRequest, app: FastAPI, identity: Identity) -> Any:
+    # schemathesis 4.32's fixture loader reads and renames ``node._nodeid``, which
+    # pytest 9.2 no longer has (it keeps ``_id``); give it one to work on.
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
     config = schemathesis.Config.from_dict(
         {
             "headers": bearer(identity.token),

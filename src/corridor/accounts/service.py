@@ -32,7 +32,12 @@ LANGUAGES = ("en", "ar")
 
 
 def _countries() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    # Babel also lists pseudo-regions (ZZ unknown, EU, UN, ...): not countries.
+    pseudo = {"ZZ", "QO", "EU", "EZ", "UN"}
+    return frozenset(
+        code for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in pseudo
+    )
 
 
 def _clean(value: str | None, field: str, *, required: bool = True, max_length: int = 200) -> str:

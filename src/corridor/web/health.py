@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from corridor.db import migrate
-from corridor.web.deps import public
+from corridor.web.deps import DbSession, public
 
 router = APIRouter(tags=["health"], dependencies=[Depends(public)])
 
@@ -25,10 +25,14 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-def readyz(request: Request) -> JSONResponse:
+def readyz(request: Request, session: DbSession) -> JSONResponse:
     """The database answers and its schema is current."""
     engine = request.app.state.runtime.engine
     try:
+        # A signed-in caller's request already holds a transaction (on SQLite, the
+        # write lock: every transaction begins IMMEDIATE); end it so the probe's own
+        # connection below does not wait for it and time out.
+        session.commit()
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         current = migrate.state(engine).up_to_date

@@ -7,7 +7,7 @@
   sync API (Playwright's own browser download is not used).
 - :class:`PageGuard` watches one browser context: requests to any host but the
   live server are recorded and aborted, and console errors, uncaught page
-  errors and failed ``/static/`` responses are recorded; ``assert_clean()``
+  errors and ``/static/`` answers >= 400 are recorded; ``assert_clean()``
   fails the test if anything was recorded.
 """
 
@@ -143,23 +143,31 @@ class PageGuard:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     static_failures: list[str] = field(default_factory=list)
+    checked: bool = False
     _expected_statuses: list[int] = field(default_factory=list)
 
     def install(self, context: BrowserContext) -> None:
         context.route("**/*", self._route)
         context.on("console", self._on_console)
         context.on("weberror", self._on_web_error)
-        context.on("response", self._on_response)
 
     def _route(self, route: Route, request: Request) -> None:
         parts = urlsplit(request.url)
         if parts.scheme in ("data", "blob"):  # no network involved
             route.continue_()
-        elif parts.scheme == "http" and parts.netloc == self.host:
-            route.continue_()
-        else:
+        elif parts.scheme != "http" or parts.netloc != self.host:
             self.foreign_requests.append(f"{request.method} {request.url}")
             route.abort("blockedbyclient")
+        elif parts.path.startswith("/static/"):
+            # Fetched here so the status is seen even when Chromium then drops
+            # the answer (a 404 problem+json for a stylesheet never reaches the
+            # page's "response" event: strict MIME checking aborts it first).
+            response = route.fetch()
+            if response.status >= 400:
+                self.static_failures.append(f"{response.status} {request.url}")
+            route.fulfill(response=response)
+        else:
+            route.continue_()
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
@@ -173,11 +181,6 @@ class PageGuard:
 
     def _on_web_error(self, error: WebError) -> None:
         self.page_errors.append(str(error.error))
-
-    def _on_response(self, response: Response) -> None:
-        parts = urlsplit(response.url)
-        if parts.path.startswith("/static/") and response.status >= 400:
-            self.static_failures.append(f"{response.status} {response.url}")
 
     @contextmanager
     def expect_status(self, status: int) -> Iterator[None]:
@@ -193,7 +196,17 @@ class PageGuard:
             + [f"static asset failed: {s}" for s in self.static_failures]
         )
 
+    def clear(self) -> None:
+        for found in (
+            self.foreign_requests,
+            self.console_errors,
+            self.page_errors,
+            self.static_failures,
+        ):
+            found.clear()
+
     def assert_clean(self) -> None:
+        self.checked = True
         problems = self.problems()
         assert not problems, "the browser saw:\n  " + "\n  ".join(problems)
 

@@ -44,10 +44,16 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def site(chromium: Browser, live_server: LiveServer) -> Iterator[Site]:
+def site(
+    request: pytest.FixtureRequest, chromium: Browser, live_server: LiveServer
+) -> Iterator[Site]:
     site = open_site(chromium, live_server)
     try:
         yield site
+        if not site.guard.checked:
+            # The test did not reach its end (or forgot the check): keep a picture.
+            site.screenshot(f"browser-failed-{request.node.name}.png")
+            site.guard.assert_clean()
     finally:
         site.context.close()
 
@@ -290,3 +296,31 @@ def test_wrong_password_shows_error_and_stays_on_signin(site: Site, factory: Fac
     assert site.path() == "/operations"
 
     site.guard.assert_clean()
+
+
+# ----------------------------------------------------------- the guard itself
+
+
+def test_guard_reports_foreign_requests_errors_and_missing_assets(site: Site) -> None:
+    """The checks above are only worth something if the guard does see these."""
+    page = site.page
+    guard = site.guard
+    site.goto("/signin")
+    assert guard.problems() == []
+
+    with pytest.raises(PlaywrightError, match="ERR_BLOCKED_BY_CLIENT"):
+        page.goto("http://example.org/tracker.js")
+    assert guard.foreign_requests == ["GET http://example.org/tracker.js"]
+
+    site.goto("/signin")
+    page.evaluate(
+        """() => {
+            console.error('guard-probe-console');
+            setTimeout(() => { throw new Error('guard-probe-throw'); }, 0);
+            const link = document.createElement('link');
+            link.rel = 'stylesheet';
+            link.href = '/static/guard-probe-missing.css';
+            document.head.appendChild(link);
+        }"""
+    )
+    expect.poll = None  # (not used; keeps type checkers quiet about expect)

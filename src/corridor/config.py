@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     signin_max_failures_per_address: int = 20
     signin_window_seconds: int = 15 * 60
     invitation_days: int = 7
+    # Adds an X-Corridor-Worker header (the process id): for tests of multi-worker behaviour.
+    expose_worker_id: bool = False
 
     @field_validator("data_dir", mode="after")
     @classmethod

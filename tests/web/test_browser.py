@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 
 from corridor.accounts.models import Role
@@ -308,11 +310,13 @@ def test_guard_reports_foreign_requests_errors_and_missing_assets(site: Site) ->
     site.goto("/signin")
     assert guard.problems() == []
 
+    # (in a second tab: Chromium shows its error page after the aborted navigation)
+    other = site.context.new_page()
     with pytest.raises(PlaywrightError, match="ERR_BLOCKED_BY_CLIENT"):
-        page.goto("http://example.org/tracker.js")
+        other.goto("http://example.org/tracker.js")
+    other.close()
     assert guard.foreign_requests == ["GET http://example.org/tracker.js"]
 
-    site.goto("/signin")
     page.evaluate(
         """() => {
             console.error('guard-probe-console');
@@ -323,4 +327,24 @@ def test_guard_reports_foreign_requests_errors_and_missing_assets(site: Site) ->
             document.head.appendChild(link);
         }"""
     )
-    expect.poll = None  # (not used; keeps type checkers quiet about expect)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not (
+        guard.console_errors and guard.page_errors and guard.static_failures
+    ):
+        page.wait_for_timeout(50)
+    assert any("guard-probe-console" in m for m in guard.console_errors)
+    assert any("guard-probe-throw" in e for e in guard.page_errors)
+    assert guard.static_failures == [f"404 {site.url('/static/guard-probe-missing.css')}"]
+
+    # A page answered with 4xx is a console error, unless the test expects it.
+    guard.clear()
+    for expected in (True, False):
+        page.fill("#login", "nobody")
+        page.fill("#password", "wrong")
+        with page.expect_navigation(), guard.expect_status(401 if expected else 499):
+            page.click("form[action='/signin'] button[type=submit]")
+        page.wait_for_timeout(100)
+        assert bool(guard.console_errors) is not expected, guard.console_errors
+
+    guard.clear()
+    guard.assert_clean()

@@ -114,7 +114,7 @@ def test_anonymous_requests_get_401_or_a_redirect_to_sign_in(
     app: FastAPI, client: TestClient, world: dict[str, Any]
 ) -> None:
     failures = []
-    for method, path, route in _api_routes(app):
+    for method, path, _route in _api_routes(app):
         if (method, path) in PUBLIC_ALLOWLIST:
             continue
         response = client.request(method, _url(path, world["slug"]), follow_redirects=False)

@@ -8,6 +8,7 @@ job runner thread of this worker.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,8 +46,9 @@ CONTENT_SECURITY_POLICY = (
 class RequestContextMiddleware:
     """Request id, language negotiation and security headers (pure ASGI)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, expose_worker_id: bool = False) -> None:
         self.app = app
+        self.worker = str(os.getpid()).encode() if expose_worker_id else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,6 +70,8 @@ class RequestContextMiddleware:
                     (b"x-frame-options", b"DENY"),
                     (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
                 ]
+                if self.worker is not None:
+                    extra.append((b"x-corridor-worker", self.worker))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
@@ -208,7 +212,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.settings = settings
     secret = load_or_create_secret(settings.effective_secret_key_file)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, expose_worker_id=settings.expose_worker_id)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret.hex(),

@@ -13,6 +13,7 @@ from corridor.accounts.schemas import (
     OrganisationOut,
     PasswordChange,
     PasswordSignIn,
+    RowId,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -115,7 +116,7 @@ def create_token(body: TokenIn, principal: CurrentPrincipal, session: DbSession)
 
 
 @router.delete("/me/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, principal: CurrentPrincipal, session: DbSession) -> Response:
+def revoke_token(token_id: RowId, principal: CurrentPrincipal, session: DbSession) -> Response:
     """Revoke one of the caller's tokens."""
     service.revoke_token(session, user_id=principal.user_id, token_id=token_id)
     return Response(status_code=204)
@@ -145,7 +146,7 @@ def create_organisation(
     response_model=OrganisationOut,
     dependencies=[Depends(signed_in)],
 )
-def get_organisation(organisation_id: int, session: DbSession) -> OrganisationOut:
+def get_organisation(organisation_id: RowId, session: DbSession) -> OrganisationOut:
     return OrganisationOut.model_validate(
         service.get_organisation(session, organisation_id=organisation_id)
     )
@@ -153,7 +154,7 @@ def get_organisation(organisation_id: int, session: DbSession) -> OrganisationOu
 
 @router.get("/organisations/{organisation_id}/users", response_model=list[UserOut])
 def list_users(
-    organisation_id: int, principal: CurrentPrincipal, session: DbSession
+    organisation_id: RowId, principal: CurrentPrincipal, session: DbSession
 ) -> list[UserOut]:
     """The organisation's users (its admins and site administrators)."""
     service.get_organisation(session, organisation_id=organisation_id)
@@ -163,7 +164,7 @@ def list_users(
 
 @router.post("/organisations/{organisation_id}/users", response_model=UserOut, status_code=201)
 def create_user(
-    organisation_id: int, body: UserIn, principal: CurrentPrincipal, session: DbSession
+    organisation_id: RowId, body: UserIn, principal: CurrentPrincipal, session: DbSession
 ) -> UserOut:
     """Add a user with a role in this organisation."""
     org = service.get_organisation(session, organisation_id=organisation_id)
@@ -182,8 +183,8 @@ def create_user(
 
 @router.patch("/organisations/{organisation_id}/users/{user_id}", response_model=UserOut)
 def update_user(
-    organisation_id: int,
-    user_id: int,
+    organisation_id: RowId,
+    user_id: RowId,
     body: UserUpdate,
     principal: CurrentPrincipal,
     session: DbSession,

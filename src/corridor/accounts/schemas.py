@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from corridor.accounts.models import OrganisationType, Role
+
+# Row ids are 32-bit (PostgreSQL ``integer``): a number outside that range is no id,
+# and the database would fail on it, so input (path, query or body) rejects it.
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class OrganisationIn(BaseModel):

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1/operations/{slug}/audit", tags=["audit"])
 @router.get("", response_model=list[AuditRecordOut])
 def list_audit(
     limit: int = Query(100, ge=1, le=1000),
-    before_seq: int | None = Query(None, ge=1),
+    before_seq: int | None = Query(None, ge=1, le=2**63 - 1),
     ctx: OperationContext = Depends(require(Action.AUDIT_READ)),
 ) -> list[AuditRecordOut]:
     """The operation's audit records, newest first (no record content, only its HMAC)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from corridor.accounts.permissions import Action, Scope
+from corridor.accounts.schemas import RowId
 from corridor.errors import NotFound
 from corridor.jobs import notifications
 from corridor.jobs.models import Job, Notification
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["jobs"])
 
 
 @router.get("/operations/{slug}/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: int, ctx: OperationContext = Depends(require(Action.JOB_READ))) -> JobOut:
+def get_job(job_id: RowId, ctx: OperationContext = Depends(require(Action.JOB_READ))) -> JobOut:
     """A job's status and progress."""
     job = ctx.session.get(Job, job_id)
     if job is None or job.operation_id != ctx.operation.id:
@@ -42,7 +43,7 @@ def my_notifications(
 
 @router.post("/me/notifications/{notification_id}/read", status_code=204)
 def read_notification(
-    notification_id: int, principal: CurrentPrincipal, session: DbSession
+    notification_id: RowId, principal: CurrentPrincipal, session: DbSession
 ) -> Response:
     note = session.get(Notification, notification_id)
     if note is None or not (

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from corridor.accounts import service as accounts
 from corridor.accounts.models import Role
 from corridor.accounts.permissions import Action
-from corridor.accounts.schemas import OrganisationOut
+from corridor.accounts.schemas import OrganisationOut, RowId
 from corridor.db.types import utcnow
 from corridor.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from corridor.operations import gazetteer, service
@@ -177,7 +177,7 @@ def list_partners(
 
 @router.patch("/operations/{slug}/partners/{organisation_id}", response_model=PartnerOut)
 def set_partner_status(
-    organisation_id: int,
+    organisation_id: RowId,
     body: PartnerStatusIn,
     ctx: OperationContext = Depends(require(Action.PARTNER_SUSPEND)),
 ) -> PartnerOut:
@@ -227,7 +227,7 @@ def invite_partner(
 
 @router.delete("/operations/{slug}/invitations/{invitation_id}", status_code=204)
 def withdraw_invitation(
-    invitation_id: int, ctx: OperationContext = Depends(require(Action.PARTNER_INVITE))
+    invitation_id: RowId, ctx: OperationContext = Depends(require(Action.PARTNER_INVITE))
 ) -> Response:
     service.revoke_invitation(ctx.session, operation=_load(ctx), invitation_id=invitation_id)
     return Response(status_code=204)
@@ -250,7 +250,8 @@ def accept_invitation(
 
 @router.get("/operations/{slug}/admin-areas", response_model=list[AdminAreaOut])
 def list_admin_areas(
-    level: int | None = None, ctx: OperationContext = Depends(require(Action.GAZETTEER_READ))
+    level: int | None = Query(None, ge=0, le=gazetteer.MAX_LEVEL),
+    ctx: OperationContext = Depends(require(Action.GAZETTEER_READ))
 ) -> list[AdminAreaOut]:
     """The operation's gazetteer, optionally one admin level."""
     return [

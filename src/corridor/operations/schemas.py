@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from corridor.accounts.schemas import OrganisationOut
+from corridor.accounts.schemas import OrganisationOut, RowId
 from corridor.operations.models import OperationStatus, PartnerStatus
 
 
@@ -22,7 +22,7 @@ class OperationIn(BaseModel):
     status: OperationStatus = OperationStatus.PLANNING
     start_date: date | None = None
     end_date: date | None = None
-    lead_organisation_id: int | None = Field(
+    lead_organisation_id: RowId | None = Field(
         default=None, description="Defaults to the caller's organisation"
     )
 
@@ -31,7 +31,8 @@ class OperationUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
     area: dict[str, Any] | None = None
-    timezone: str | None = Field(default=None, max_length=64)
+    # Not nullable: an operation always has a time zone (leave it out to keep it).
+    timezone: str = Field(default=None, max_length=64)  # type: ignore[assignment]
     status: OperationStatus | None = None
     start_date: date | None = None
     end_date: date | None = None
@@ -67,7 +68,7 @@ class OperationOut(BaseModel):
 
 
 class InvitationIn(BaseModel):
-    organisation_id: int
+    organisation_id: RowId
     valid_days: int = Field(default=7, ge=1, le=60)
 
 

@@ -8,6 +8,7 @@ that finds the full report in the server log.
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import Request
@@ -135,11 +136,13 @@ def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONRe
 
 
 def server_error_response(request: Request, exc: Exception) -> JSONResponse:
+    # The stack (file, line, code) but not the exception's message: messages of
+    # third-party errors can quote the input, which may be personal data.
     log.error(
-        "unexpected error (request %s): %s",
+        "unexpected error (request %s): %s\n%s",
         getattr(request.state, "request_id", "?"),
         type(exc).__name__,
-        exc_info=exc,
+        "".join(traceback.format_tb(exc.__traceback__)),
     )
     return problem_response(
         request,
@@ -147,4 +150,8 @@ def server_error_response(request: Request, exc: Exception) -> JSONResponse:
         title="Internal error",
         slug="internal-error",
         detail="Something went wrong; quote the request id when reporting it.",
+        # Answered by the outermost middleware, past the one that adds X-Request-ID.
+        headers={"X-Request-ID": request.state.request_id}
+        if getattr(request.state, "request_id", None)
+        else None,
     )

@@ -1,0 +1,197 @@
+"""The `corridor` command, run as a user would: a real process, a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from corridor.audit.models import AuditRecord
+from corridor.cli import app
+from corridor.config import Settings
+from corridor.db.engine import make_engine
+from corridor.runtime import Runtime
+from tests.conftest import STRONG_PASSWORD
+from tests.factories import Factory
+
+SUBCOMMANDS = [
+    [],
+    ["serve"],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "current"],
+    ["user"],
+    ["user", "add"],
+    ["org"],
+    ["org", "add"],
+    ["gazetteer"],
+    ["gazetteer", "import"],
+    ["demo"],
+    ["audit"],
+    ["audit", "verify"],
+]
+
+
+def corridor(
+    args: list[str],
+    settings: Settings,
+    stdin: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "CORRIDOR_DATABASE_URL": settings.effective_database_url,
+            "CORRIDOR_DATA_DIR": str(settings.data_dir),
+        }
+    )
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "corridor.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("args", SUBCOMMANDS, ids=lambda a: " ".join(a) or "corridor")
+def test_every_command_has_help(args: list[str]) -> None:
+    result = CliRunner().invoke(app, [*args, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+    assert len(result.output.splitlines()) >= 4
+
+
+def test_serve_help_uses_uvicorn_option_names() -> None:
+    out = CliRunner().invoke(app, ["serve", "--help"]).output
+    for option in ("--host", "--port", "--workers", "--ssl-certfile", "--ssl-keyfile"):
+        assert option in out
+
+
+def test_the_main_command_runs_as_an_installed_script(tmp_path: Path) -> None:
+    result = corridor(["--help"], Settings(data_dir=tmp_path))
+    assert result.returncode == 0 and "demo" in result.stdout
+
+
+def test_org_and_user_add_then_bad_input_exits_2_with_one_line(
+    runtime: Runtime, settings: Settings
+) -> None:
+    ok = corridor(
+        ["org", "add", "Relief Partner", "--type", "ngo", "--acronym", "RP", "--country", "SY"],
+        settings,
+    )
+    assert ok.returncode == 0, ok.stderr
+    added = corridor(
+        ["user", "add", "field.one", "--org", "RP", "--role", "field_officer", "--password-stdin"],
+        settings,
+        stdin=STRONG_PASSWORD + "\n",
+    )
+    assert added.returncode == 0, added.stderr
+    for args, stdin, needle in [
+        (
+            ["user", "add", "field.one", "--org", "RP", "--password-stdin"],
+            STRONG_PASSWORD,
+            "already taken",
+        ),
+        (
+            ["user", "add", "field.two", "--org", "RP", "--password-stdin"],
+            "qwerty123456",
+            "password",
+        ),
+        (
+            ["user", "add", "field.two", "--org", "Nobody", "--password-stdin"],
+            STRONG_PASSWORD,
+            "--org",
+        ),
+        (["org", "add", "Relief Partner"], None, "already exists"),
+        (["org", "add", "X", "--type", "militia"], None, "type"),
+    ]:
+        result = corridor(args, settings, stdin=stdin)
+        assert result.returncode == 2, (args, result.stderr)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and needle in lines[0], result.stderr
+        assert STRONG_PASSWORD not in result.stderr
+
+
+def test_gazetteer_import_and_its_errors(
+    runtime: Runtime, settings: Settings, factory: Factory, tmp_path: Path
+) -> None:
+    operation = factory.operation(factory.organisation())
+    good = tmp_path / "areas.csv"
+    good.write_text(
+        "pcode,name_en,name_ar,admin_level,parent_pcode\nSY,Syria,سوريا,0,\nSY02,Aleppo,حلب,1,SY\n",
+        encoding="utf-8",
+    )
+    result = corridor(["gazetteer", "import", str(good), "--operation", operation.slug], settings)
+    assert result.returncode == 0 and "2 areas created" in result.stdout, result.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("pcode,name_en,name_ar,admin_level,parent_pcode\nSY03,Homs,,1,XX\n")
+    for args, needle in [
+        ([str(bad), "--operation", operation.slug], "parent_pcode"),
+        ([str(good), "--operation", "no-such-op"], "--operation"),
+        ([str(tmp_path / "missing.csv"), "--operation", operation.slug], "no such file"),
+    ]:
+        result = corridor(["gazetteer", "import", *args], settings)
+        assert result.returncode == 2 and needle in result.stderr.strip(), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_loads_twice_and_audit_verify_catches_tampering(
+    runtime: Runtime, settings: Settings
+) -> None:
+    env = {"CORRIDOR_DEMO_PASSWORD": "plum-harbour-lantern-42"}
+    first = corridor(["demo", "--no-serve"], settings, extra_env=env)
+    assert first.returncode == 0, first.stderr
+    assert "demo" in first.stderr and str(settings.data_dir) in first.stderr
+    again = corridor(["demo", "--no-serve"], settings, extra_env=env)
+    assert again.returncode == 0, again.stderr
+    verified = corridor(["audit", "verify"], settings)
+    assert verified.returncode == 0 and verified.stdout.strip().endswith("OK"), verified.stdout
+    engine = make_engine(settings.effective_database_url)
+    with engine.begin() as conn:
+        conn.execute(update(AuditRecord).where(AuditRecord.seq == 2).values(action="delete"))
+    engine.dispose()
+    broken = corridor(["audit", "verify"], settings)
+    assert broken.returncode == 1
+    assert "BROKEN" in broken.stdout and "record 2" in broken.stdout
+
+
+def test_demo_prints_a_generated_password_when_none_is_set(
+    runtime: Runtime, settings: Settings
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CORRIDOR_DEMO_PASSWORD"}
+    result = subprocess.run(
+        [sys.executable, "-m", "corridor.cli", "demo", "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **env,
+            "CORRIDOR_DATABASE_URL": settings.effective_database_url,
+            "CORRIDOR_DATA_DIR": str(settings.data_dir),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert "generated" in result.stderr
+
+
+def test_demo_brings_an_empty_database_to_the_current_schema(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    before = corridor(["db", "current"], settings)
+    assert "empty" in before.stdout
+    serve = corridor(["serve", "--port", "1"], settings)
+    assert serve.returncode == 2 and "corridor db upgrade" in serve.stderr
+    result = corridor(
+        ["demo", "--no-serve"],
+        settings,
+        extra_env={"CORRIDOR_DEMO_PASSWORD": "plum-harbour-lantern-42"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in corridor(["db", "current"], settings).stdout

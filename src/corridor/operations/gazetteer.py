@@ -40,6 +40,13 @@ class ImportResult:
 
 def parse_csv(text: str) -> list[AreaRow]:
     """Parse and check a gazetteer CSV; errors name the line and the column."""
+    try:
+        return _parse_csv(text)
+    except csv.Error as exc:
+        raise InvalidInput("file", f"is not a readable CSV file ({exc})") from None
+
+
+def _parse_csv(text: str) -> list[AreaRow]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]

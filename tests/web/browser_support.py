@@ -38,6 +38,7 @@ from playwright.sync_api import (
     Route,
     WebError,
 )
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -144,6 +145,7 @@ class PageGuard:
     page_errors: list[str] = field(default_factory=list)
     static_failures: list[str] = field(default_factory=list)
     checked: bool = False
+    closing: bool = False
     _expected_statuses: list[int] = field(default_factory=list)
 
     def install(self, context: BrowserContext) -> None:
@@ -162,10 +164,15 @@ class PageGuard:
             # Fetched here so the status is seen even when Chromium then drops
             # the answer (a 404 problem+json for a stylesheet never reaches the
             # page's "response" event: strict MIME checking aborts it first).
-            response = route.fetch()
-            if response.status >= 400:
-                self.static_failures.append(f"{response.status} {request.url}")
-            route.fulfill(response=response)
+            try:
+                response = route.fetch()
+                if response.status >= 400:
+                    self.static_failures.append(f"{response.status} {request.url}")
+                route.fulfill(response=response)
+            except PlaywrightError:
+                # e.g. the favicon still loading while the test closes its context
+                if not self.closing:
+                    raise
         else:
             route.continue_()
 
@@ -246,6 +253,11 @@ class Site:
         with self.page.expect_navigation():
             self.page.click(".topnav form[action='/signout'] button[type=submit]")
         assert self.path() == "/signin"
+
+    def close(self) -> None:
+        self.guard.closing = True
+        self.context.unroute_all(behavior="ignoreErrors")
+        self.context.close()
 
     def screenshot(self, name: str) -> Path:
         path = artifacts_dir() / name

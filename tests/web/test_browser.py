@@ -57,7 +57,7 @@ def site(
             site.screenshot(f"browser-failed-{request.node.name}.png")
             site.guard.assert_clean()
     finally:
-        site.context.close()
+        site.close()
 
 
 def brand_x(page: Page) -> float:

@@ -110,3 +110,17 @@ def test_security_headers(client: TestClient) -> None:
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_operation_map_renders_as_svg_for_print(client: TestClient, factory: Factory) -> None:
+    import xml.etree.ElementTree as ET
+
+    lead = factory.organisation()
+    operation = factory.operation(lead)
+    _sign_in(client, factory.user(lead, Role.VIEWER).login)
+    response = client.get(f"/operations/{operation.slug}/map.svg")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    root = ET.fromstring(response.text)
+    assert root.tag.endswith("svg")
+    assert any(el.tag.endswith("path") for el in root.iter())

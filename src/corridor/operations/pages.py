@@ -24,6 +24,7 @@ from corridor.web.deps import (
     check_csrf,
     require,
 )
+from corridor.web.svgmap import MapLayer, render_svg
 from corridor.web.templating import N_, flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -224,6 +225,26 @@ def operation_partner_status(
     )
     flash(request, N_("The partner's status has been changed."))
     return RedirectResponse(f"/operations/{operation.slug}", status_code=303)
+
+
+@router.get("/operations/{slug}/map.svg")
+def operation_map_svg(ctx: OperationContext = Depends(require(Action.OPERATION_READ))) -> Response:
+    """The operation's map drawn server-side (the same layers as the page, for print)."""
+    operation = service.get_operation(ctx.session, operation_id=ctx.operation.id)
+    layers = []
+    if operation.area:
+        layers.append(
+            MapLayer(
+                "area",
+                {
+                    "type": "Feature",
+                    "geometry": operation.area,
+                    "properties": {"name": operation.name},
+                },
+            )
+        )
+    svg = render_svg(layers, title=operation.name)
+    return Response(svg, media_type="image/svg+xml")
 
 
 @router.get("/operations/{slug}/audit")

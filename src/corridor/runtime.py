@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from corridor.audit import hook
 from corridor.config import Settings
+from corridor.db import guards
 from corridor.db.engine import make_engine
 from corridor.db.registry import load_all_models
 from corridor.keys.files import load_or_create_secret, load_or_create_signing_key
@@ -62,6 +63,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         expire_on_commit=False,
         info={"keyring": keyring, "audit_signer": signer, "caches": caches, "settings": settings},
     )
+    guards.install(factory)
     hook.install(factory)
     event.listen(factory, "after_commit", _run_after_commit)
     event.listen(factory, "after_soft_rollback", _drop_after_commit)

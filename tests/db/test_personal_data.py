@@ -54,3 +54,15 @@ def test_the_check_catches_a_personal_model_without_the_mixin() -> None:
     assert isinstance(
         Proper(id=uuid.uuid4(), purpose="x", lawful_basis=LawfulBasis.CONSENT).id, uuid.UUID
     )
+
+
+def test_nul_characters_are_refused_on_every_database(runtime) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from corridor.accounts import service
+    from corridor.db.session import unit_of_work
+    from corridor.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as caught, unit_of_work(runtime.factory) as session:
+        service.create_organisation(session, name="Bad\x00Name", type="ngo")
+    assert caught.value.field == "name"

@@ -219,9 +219,8 @@ def test_language_switch_button(site: Site, factory: Factory) -> None:
     site.sign_in(user.login, STRONG_PASSWORD)
     expect_language(page, "en", "ltr")
 
-    # English -> Arabic, with the Arabic catalog's words.
-    # (Fails while src/corridor/web/locale/ar/LC_MESSAGES/messages.po is missing:
-    # i18n.available_languages() is then ["en"] and no Arabic button is offered.)
+    # English -> Arabic, with the Arabic catalog's words (the button is only
+    # offered when src/corridor/web/locale/ar/LC_MESSAGES/messages.po exists).
     arabic_button = switch.locator("button[value='ar']")
     expect(arabic_button).to_have_count(1)
     with page.expect_navigation():

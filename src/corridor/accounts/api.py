@@ -13,7 +13,6 @@ from corridor.accounts.schemas import (
     OrganisationOut,
     PasswordChange,
     PasswordSignIn,
-    RowId,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -29,6 +28,7 @@ from corridor.web.deps import (
     public,
     signed_in,
 )
+from corridor.web.schemas import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 

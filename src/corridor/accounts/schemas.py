@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from corridor.accounts.models import OrganisationType, Role
-
-# Row ids are 32-bit (PostgreSQL ``integer``): a number outside that range is no id,
-# and the database would fail on it, so input (path, query or body) rejects it.
-MAX_ID = 2**31 - 1
-RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+from corridor.web.schemas import ApiInput
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(ApiInput):
     name: str = Field(min_length=1, max_length=200)
     acronym: str | None = Field(default=None, max_length=32)
     type: OrganisationType
@@ -39,7 +34,7 @@ class MembershipOut(BaseModel):
     role: Role
 
 
-class UserIn(BaseModel):
+class UserIn(ApiInput):
     login: str = Field(min_length=1, max_length=64)
     display_name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=256)
@@ -56,7 +51,7 @@ class UserOut(BaseModel):
     memberships: list[MembershipOut]
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(ApiInput):
     role: Role | None = None
     active: bool | None = None
 
@@ -70,12 +65,12 @@ class MeOut(BaseModel):
     memberships: list[MembershipOut]
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(ApiInput):
     current_password: str = Field(max_length=256)
     new_password: str = Field(max_length=256)
 
 
-class TokenIn(BaseModel):
+class TokenIn(ApiInput):
     name: str = Field(min_length=1, max_length=100)
     expires_in_days: int | None = Field(default=90, ge=1, le=3650)
 
@@ -95,7 +90,7 @@ class TokenCreated(TokenOut):
     token: str = Field(description="The secret; shown this once, store it safely")
 
 
-class PasswordSignIn(BaseModel):
+class PasswordSignIn(ApiInput):
     login: str = Field(max_length=64)
     password: str = Field(max_length=256)
     token_name: str = Field(default="api", min_length=1, max_length=100)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from corridor.accounts.permissions import Action, Scope
-from corridor.accounts.schemas import RowId
 from corridor.errors import NotFound
 from corridor.jobs import notifications
 from corridor.jobs.models import Job, Notification
 from corridor.jobs.schemas import JobOut, NotificationOut
 from corridor.web.deps import CurrentPrincipal, DbSession, OperationContext, require
+from corridor.web.schemas import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["jobs"])
 

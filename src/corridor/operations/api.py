@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from corridor.accounts import service as accounts
 from corridor.accounts.models import Role
 from corridor.accounts.permissions import Action
-from corridor.accounts.schemas import OrganisationOut, RowId
+from corridor.accounts.schemas import OrganisationOut
 from corridor.db.types import utcnow
 from corridor.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from corridor.operations import gazetteer, service
@@ -30,6 +30,7 @@ from corridor.operations.schemas import (
     PartnerStatusIn,
 )
 from corridor.web.deps import CurrentPrincipal, DbSession, OperationContext, require
+from corridor.web.schemas import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
 MAX_GAZETTEER_BYTES = 5 * 1024 * 1024
@@ -251,7 +252,7 @@ def accept_invitation(
 @router.get("/operations/{slug}/admin-areas", response_model=list[AdminAreaOut])
 def list_admin_areas(
     level: int | None = Query(None, ge=0, le=gazetteer.MAX_LEVEL),
-    ctx: OperationContext = Depends(require(Action.GAZETTEER_READ))
+    ctx: OperationContext = Depends(require(Action.GAZETTEER_READ)),
 ) -> list[AdminAreaOut]:
     """The operation's gazetteer, optionally one admin level."""
     return [
@@ -262,7 +263,8 @@ def list_admin_areas(
 
 @router.get("/operations/{slug}/admin-areas/{pcode}", response_model=AdminAreaOut)
 def get_admin_area(
-    pcode: str, ctx: OperationContext = Depends(require(Action.GAZETTEER_READ))
+    pcode: str = Path(pattern=gazetteer.PCODE_PATTERN.pattern),
+    ctx: OperationContext = Depends(require(Action.GAZETTEER_READ)),
 ) -> AdminAreaOut:
     return AdminAreaOut.model_validate(
         gazetteer.get_area(ctx.session, operation_id=ctx.operation.id, pcode=pcode)
@@ -290,6 +292,8 @@ async def import_admin_areas(
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("file", "must be UTF-8 text") from None
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise InvalidInput("file", "must not contain NUL characters")
     rows = gazetteer.parse_csv(text)
     result = gazetteer.import_areas(ctx.session, operation_id=ctx.operation.id, rows=rows)
     return GazetteerImportOut(created=result.created, updated=result.updated)

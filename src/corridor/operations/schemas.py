@@ -7,11 +7,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from corridor.accounts.schemas import OrganisationOut, RowId
+from corridor.accounts.schemas import OrganisationOut
 from corridor.operations.models import OperationStatus, PartnerStatus
+from corridor.web.schemas import ApiInput, RowId
 
 
-class OperationIn(BaseModel):
+class OperationIn(ApiInput):
     slug: str = Field(min_length=2, max_length=63, description="Short name used in URLs")
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
@@ -27,7 +28,7 @@ class OperationIn(BaseModel):
     )
 
 
-class OperationUpdate(BaseModel):
+class OperationUpdate(ApiInput):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
     area: dict[str, Any] | None = None
@@ -67,7 +68,7 @@ class OperationOut(BaseModel):
     updated_at: datetime
 
 
-class InvitationIn(BaseModel):
+class InvitationIn(ApiInput):
     organisation_id: RowId
     valid_days: int = Field(default=7, ge=1, le=60)
 
@@ -85,11 +86,11 @@ class InvitationCreated(InvitationOut):
     accept_url: str = Field(description="Page where the invited organisation accepts")
 
 
-class InvitationAccept(BaseModel):
+class InvitationAccept(ApiInput):
     token: str = Field(min_length=1, max_length=200)
 
 
-class PartnerStatusIn(BaseModel):
+class PartnerStatusIn(ApiInput):
     status: PartnerStatus
 
 

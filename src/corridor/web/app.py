@@ -145,7 +145,8 @@ def _custom_openapi(app: FastAPI) -> dict[str, Any]:
         for operation in path_item.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
-                if status.startswith(("4", "5")) and "application/json" in content:
+                schema_ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+                if status.startswith(("4", "5")) and schema_ref.endswith("/Problem"):
                     content[problems.PROBLEM_JSON] = content.pop("application/json")
     schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
         "type": "http",

@@ -1,0 +1,1 @@
+"""Safe routes: OSM road networks, hazards, the risk-aware router, reachability."""

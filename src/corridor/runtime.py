@@ -57,13 +57,13 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     keyring = Keyring(load_or_create_secret(settings.effective_master_key_file))
     signer = load_or_create_signing_key(settings.effective_audit_signing_key_file)
     engine = engine or make_engine(settings.effective_database_url)
+    guards.install(engine)
     caches: dict[str, Any] = {}
     factory = sessionmaker(
         bind=engine,
         expire_on_commit=False,
         info={"keyring": keyring, "audit_signer": signer, "caches": caches, "settings": settings},
     )
-    guards.install(factory)
     hook.install(factory)
     event.listen(factory, "after_commit", _run_after_commit)
     event.listen(factory, "after_soft_rollback", _drop_after_commit)

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "corridor.audit.models",
     "corridor.jobs.models",
     "corridor.operations.models",
+    "corridor.routing.models",
 )
 
 

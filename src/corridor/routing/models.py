@@ -1,0 +1,115 @@
+"""Tables of the routing capability: road networks, hazards, incidents."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from corridor.db.base import Base
+from corridor.db.types import UTCDateTime, str_enum, utcnow
+
+
+class RoadNetwork(Base):
+    """One imported version of an operation's network for one profile.
+
+    The arrays are stored in the database (a NumPy archive, ~26 bytes an arc) so
+    that every server, also on other machines, loads the same network, and so
+    that importing again replaces it in one transaction.
+    """
+
+    __tablename__ = "road_networks"
+    __table_args__ = (UniqueConstraint("operation_id", "profile", "version"),
+                      {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"),
+                                              index=True)
+    profile: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    nodes: Mapped[int] = mapped_column(Integer)
+    arcs: Mapped[int] = mapped_column(Integer)
+    bbox: Mapped[list] = mapped_column(JSON)
+    source_name: Mapped[str] = mapped_column(String(200))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+
+    audit_entity = "road_network"
+    audit_exclude = frozenset({"data"})
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id
+
+
+class HazardKind(enum.StrEnum):
+    SHELLING = "shelling"
+    ARMED_CLASHES = "armed_clashes"
+    FRONT_LINE = "front_line"
+    CHECKPOINT_CLOSED = "checkpoint_closed"
+    ROAD_DAMAGED = "road_damaged"
+    UNEXPLODED_ORDNANCE = "unexploded_ordnance"
+    OTHER = "other"
+
+
+class Confidence(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Hazard(Base):
+    """A zone to avoid (impassable) or to discourage by a cost factor, for a time."""
+
+    __tablename__ = "hazards"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"),
+                                              index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[HazardKind] = mapped_column(str_enum(HazardKind))
+    # As drawn (repaired if it crossed itself), and with the buffer applied (WGS 84).
+    geometry: Mapped[dict] = mapped_column(JSON)
+    buffer_m: Mapped[float] = mapped_column(Float, default=0.0)
+    effective_geometry: Mapped[dict] = mapped_column(JSON)
+    # None: impassable ("avoid"); otherwise a cost factor > 1.
+    factor: Mapped[float | None] = mapped_column(Float)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    confidence: Mapped[Confidence] = mapped_column(str_enum(Confidence),
+                                                   default=Confidence.MEDIUM)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                 ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Withdrawn hazards are kept (the history), never deleted.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    audit_entity = "hazard"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id
+
+    @property
+    def severity(self) -> str:
+        return "avoid" if self.factor is None else "factor"
+
+    def in_force(self, at: datetime) -> bool:
+        return (self.withdrawn_at is None and self.valid_from <= at
+                and (self.valid_until is None or at < self.valid_until))

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     signin_max_failures_per_address: int = 20
     signin_window_seconds: int = 15 * 60
     invitation_days: int = 7
+    # Routing: "cch" (RoutingKit's CCH where its wheel exists) or "scipy" (exact, slower).
+    routing_engine: str = "cch"
+    # Points farther than this from a road are refused.
+    routing_max_snap_m: float = 500.0
     # Adds an X-Corridor-Worker header (the process id): for tests of multi-worker behaviour.
     expose_worker_id: bool = False
 

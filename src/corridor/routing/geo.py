@@ -84,8 +84,11 @@ def polygon_from_geojson(value: Any, *, field: str = "geometry") -> CheckedPolyg
     note = None
     if not geometry.is_valid:
         repaired = make_valid(geometry)
-        polygons = [g for g in getattr(repaired, "geoms", [repaired])
-                    if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
+        polygons = [
+            g
+            for g in getattr(repaired, "geoms", [repaired])
+            if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty
+        ]
         if not polygons:
             raise InvalidInput(field, "is not a valid polygon and cannot be repaired")
         from shapely.ops import unary_union

@@ -22,8 +22,9 @@ INT32_MAX = 2**31 - 1
 FORMAT_VERSION = 1
 
 
-def haversine_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray,
-                lat2: np.ndarray) -> np.ndarray:
+def haversine_m(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
     """Great-circle distance in metres (vectorised)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
@@ -54,19 +55,41 @@ class RoadGraph:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.lon, self.lat, self.first_out, self.tail, self.head,
-                                      self.weight, self.length))
+        return sum(
+            a.nbytes
+            for a in (
+                self.lon,
+                self.lat,
+                self.first_out,
+                self.tail,
+                self.head,
+                self.weight,
+                self.length,
+            )
+        )
 
     def bounds(self) -> tuple[float, float, float, float]:
-        return (float(self.lon.min()), float(self.lat.min()), float(self.lon.max()),
-                float(self.lat.max()))
+        return (
+            float(self.lon.min()),
+            float(self.lat.min()),
+            float(self.lon.max()),
+            float(self.lat.max()),
+        )
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
-        np.savez(buffer, format_version=np.array([FORMAT_VERSION]),
-                 profile=np.array([self.profile]), lon=self.lon, lat=self.lat,
-                 first_out=self.first_out, tail=self.tail, head=self.head, weight=self.weight,
-                 length=self.length)
+        np.savez(
+            buffer,
+            format_version=np.array([FORMAT_VERSION]),
+            profile=np.array([self.profile]),
+            lon=self.lon,
+            lat=self.lat,
+            first_out=self.first_out,
+            tail=self.tail,
+            head=self.head,
+            weight=self.weight,
+            length=self.length,
+        )
         return buffer.getvalue()
 
     @classmethod
@@ -74,20 +97,34 @@ class RoadGraph:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             if int(arrays["format_version"][0]) != FORMAT_VERSION:
                 raise ValueError("stored network has an unknown format; import it again")
-            return cls(profile=str(arrays["profile"][0]), lon=arrays["lon"], lat=arrays["lat"],
-                       first_out=arrays["first_out"], tail=arrays["tail"], head=arrays["head"],
-                       weight=arrays["weight"], length=arrays["length"])
+            return cls(
+                profile=str(arrays["profile"][0]),
+                lon=arrays["lon"],
+                lat=arrays["lat"],
+                first_out=arrays["first_out"],
+                tail=arrays["tail"],
+                head=arrays["head"],
+                weight=arrays["weight"],
+                length=arrays["length"],
+            )
 
     def scipy_matrix(self, weights: np.ndarray | None = None) -> csr_matrix:
         """The graph as a sparse matrix (zero costs become 1 ds: SciPy drops zeros)."""
         w = self.weight if weights is None else weights
         data = np.maximum(w, 1).astype(np.float64)
-        return csr_matrix((data, self.head, self.first_out),
-                          shape=(self.node_count, self.node_count))
+        return csr_matrix(
+            (data, self.head, self.first_out), shape=(self.node_count, self.node_count)
+        )
 
 
-def build_graph(profile: str, lon: np.ndarray, lat: np.ndarray, tail: np.ndarray,
-                head: np.ndarray, speed_kmh: np.ndarray) -> RoadGraph:
+def build_graph(
+    profile: str,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    tail: np.ndarray,
+    head: np.ndarray,
+    speed_kmh: np.ndarray,
+) -> RoadGraph:
     """Arcs between OSM node indices → a compact, strongly connected CSR graph.
 
     Parallel arcs keep the fastest; self-loops go; only the largest strongly
@@ -132,19 +169,25 @@ def build_graph(profile: str, lon: np.ndarray, lat: np.ndarray, tail: np.ndarray
         raise ValueError("travel costs could exceed 32-bit weights; the network is too large")
     return RoadGraph(
         profile=profile,
-        lon=lon[kept_nodes].astype(np.float64), lat=lat[kept_nodes].astype(np.float64),
-        first_out=first_out.astype(np.int32), tail=tail.astype(np.int32),
-        head=head.astype(np.int32), weight=weight.astype(np.int32),
+        lon=lon[kept_nodes].astype(np.float64),
+        lat=lat[kept_nodes].astype(np.float64),
+        first_out=first_out.astype(np.int32),
+        tail=tail.astype(np.int32),
+        head=head.astype(np.int32),
+        weight=weight.astype(np.int32),
         length=length.astype(np.float32),
     )
 
 
 def reverse_arc_index(graph: RoadGraph) -> dict[tuple[int, int], int]:
     """(tail, head) → arc id, for turning node paths into arc paths in tests."""
-    return {(int(t), int(h)): i for i, (t, h) in enumerate(zip(graph.tail, graph.head,
-                                                                  strict=True))}
+    return {
+        (int(t), int(h)): i for i, (t, h) in enumerate(zip(graph.tail, graph.head, strict=True))
+    }
 
 
 def meters_per_degree(lat: float) -> tuple[float, float]:
-    return (math.pi / 180 * EARTH_RADIUS_M * math.cos(math.radians(lat)),
-            math.pi / 180 * EARTH_RADIUS_M)
+    return (
+        math.pi / 180 * EARTH_RADIUS_M * math.cos(math.radians(lat)),
+        math.pi / 180 * EARTH_RADIUS_M,
+    )

@@ -30,12 +30,15 @@ class RoadNetwork(Base):
     """
 
     __tablename__ = "road_networks"
-    __table_args__ = (UniqueConstraint("operation_id", "profile", "version"),
-                      {"sqlite_autoincrement": True})
+    __table_args__ = (
+        UniqueConstraint("operation_id", "profile", "version"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"),
-                                              index=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
     profile: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer)
     nodes: Mapped[int] = mapped_column(Integer)
@@ -77,8 +80,9 @@ class Hazard(Base):
     __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id", ondelete="CASCADE"),
-                                              index=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200), default="")
     kind: Mapped[HazardKind] = mapped_column(str_enum(HazardKind))
     # As drawn (repaired if it crossed itself), and with the buffer applied (WGS 84).
@@ -90,11 +94,9 @@ class Hazard(Base):
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(200), default="")
-    confidence: Mapped[Confidence] = mapped_column(str_enum(Confidence),
-                                                   default=Confidence.MEDIUM)
+    confidence: Mapped[Confidence] = mapped_column(str_enum(Confidence), default=Confidence.MEDIUM)
     note: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
-                                                                 ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Withdrawn hazards are kept (the history), never deleted.
@@ -111,5 +113,8 @@ class Hazard(Base):
         return "avoid" if self.factor is None else "factor"
 
     def in_force(self, at: datetime) -> bool:
-        return (self.withdrawn_at is None and self.valid_from <= at
-                and (self.valid_until is None or at < self.valid_until))
+        return (
+            self.withdrawn_at is None
+            and self.valid_from <= at
+            and (self.valid_until is None or at < self.valid_until)
+        )

@@ -38,7 +38,8 @@ class _Collector:
         self.lons: list[float] = []
         self.lats: list[float] = []
         self.arcs: dict[str, tuple[list[int], list[int], list[float]]] = {
-            p: ([], [], []) for p in profiles}
+            p: ([], [], []) for p in profiles
+        }
         self.ways = 0
 
     def way(self, way: osmium.osm.Way) -> None:
@@ -81,8 +82,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_networks(path: Path, *, profiles: tuple[str, ...] = ("car", "foot"),
-                  progress: Progress | None = None) -> ImportedNetworks:
+def read_networks(
+    path: Path, *, profiles: tuple[str, ...] = ("car", "foot"), progress: Progress | None = None
+) -> ImportedNetworks:
     """Build a graph per profile from ``path``; a bad file is an ``InvalidInput``."""
     if not path.is_file():
         raise InvalidInput("file", f"no such file: {path.name}")
@@ -93,10 +95,12 @@ def read_networks(path: Path, *, profiles: tuple[str, ...] = ("car", "foot"),
     collector = _Collector(profiles)
     report(0.0, "reading ways")
     try:
-        processor = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-                     .with_locations()
-                     .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-                     .with_filter(osmium.filter.KeyFilter("highway")))
+        processor = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
         for count, way in enumerate(processor):
             collector.way(way)
             if count % 2000 == 0:
@@ -116,10 +120,12 @@ def read_networks(path: Path, *, profiles: tuple[str, ...] = ("car", "foot"),
         tail = np.searchsorted(unique_ids, np.asarray(tails, dtype=np.int64))
         head = np.searchsorted(unique_ids, np.asarray(heads, dtype=np.int64))
         try:
-            graphs[profile] = build_graph(profile, lon, lat, tail, head,
-                                          np.asarray(speeds, dtype=np.float64))
+            graphs[profile] = build_graph(
+                profile, lon, lat, tail, head, np.asarray(speeds, dtype=np.float64)
+            )
         except ValueError as exc:
             raise InvalidInput("file", str(exc)) from None
         report(0.6 + 0.4 * (index + 1) / len(profiles), f"built {profile} graph")
-    return ImportedNetworks(graphs=graphs, source_name=path.name, source_sha256=_sha256(path),
-                            ways=collector.ways)
+    return ImportedNetworks(
+        graphs=graphs, source_name=path.name, source_sha256=_sha256(path), ways=collector.ways
+    )

@@ -12,16 +12,42 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 CAR_SPEEDS_KMH: dict[str, float] = {
-    "motorway": 110, "trunk": 90, "primary": 70, "secondary": 60, "tertiary": 50,
-    "unclassified": 40, "residential": 30, "living_street": 10, "service": 20, "road": 30,
-    "motorway_link": 60, "trunk_link": 50, "primary_link": 50, "secondary_link": 40,
+    "motorway": 110,
+    "trunk": 90,
+    "primary": 70,
+    "secondary": 60,
+    "tertiary": 50,
+    "unclassified": 40,
+    "residential": 30,
+    "living_street": 10,
+    "service": 20,
+    "road": 30,
+    "motorway_link": 60,
+    "trunk_link": 50,
+    "primary_link": 50,
+    "secondary_link": 40,
     "tertiary_link": 35,
 }
 FOOT_SPEEDS_KMH: dict[str, float] = {
-    "footway": 5, "path": 4.5, "steps": 2.5, "pedestrian": 5, "living_street": 5,
-    "residential": 5, "service": 5, "unclassified": 5, "track": 4.5, "cycleway": 5,
-    "bridleway": 4.5, "corridor": 5, "road": 5, "tertiary": 5, "tertiary_link": 5,
-    "secondary": 5, "secondary_link": 5, "primary": 5, "primary_link": 5,
+    "footway": 5,
+    "path": 4.5,
+    "steps": 2.5,
+    "pedestrian": 5,
+    "living_street": 5,
+    "residential": 5,
+    "service": 5,
+    "unclassified": 5,
+    "track": 4.5,
+    "cycleway": 5,
+    "bridleway": 4.5,
+    "corridor": 5,
+    "road": 5,
+    "tertiary": 5,
+    "tertiary_link": 5,
+    "secondary": 5,
+    "secondary_link": 5,
+    "primary": 5,
+    "primary_link": 5,
 }
 _NO = {"no", "private", "agricultural", "forestry", "delivery"}
 _YES = {"yes", "designated", "permissive", "destination", "customers"}
@@ -74,7 +100,9 @@ def car(tags: Mapping[str, str]) -> Direction | None:
     speed = parse_maxspeed(tags.get("maxspeed")) or CAR_SPEEDS_KMH[highway]
     oneway = tags.get("oneway", "").lower()
     implied = highway in ("motorway", "motorway_link") or tags.get("junction") in (
-        "roundabout", "circular")
+        "roundabout",
+        "circular",
+    )
     if oneway == "-1":
         return Direction(False, True, speed)
     if oneway in _TRUE or (implied and oneway != "no"):

@@ -1,0 +1,182 @@
+"""Hazard zones: saving them, and the arc weights they imply for routing.
+
+A hazard is either impassable (``avoid``) or discouraged by a cost factor.
+Factor hazards multiply an arc's travel cost once (the largest factor wins
+where hazards overlap) and round it to whole deciseconds. Impassable ones add a
+large fixed penalty to every arc that enters the zone, and multiply the cost of
+arcs that start inside it, so a route enters as few such zones as it can and
+stays inside them as briefly as it can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from shapely.geometry import shape
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from corridor.db.types import utcnow
+from corridor.errors import InvalidInput, NotFound
+from corridor.routing.geo import Projection, polygon_from_geojson, to_geojson
+from corridor.routing.models import Confidence, Hazard, HazardKind
+from corridor.routing.state import INSIDE_AVOID_FACTOR, RouterState
+
+MAX_FACTOR = 100.0
+MAX_BUFFER_M = 50_000.0
+
+
+@dataclass(frozen=True)
+class HazardInput:
+    geometry: dict[str, Any]
+    kind: str
+    severity: str = "avoid"
+    factor: float | None = None
+    buffer_m: float = 0.0
+    name: str = ""
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    source: str = ""
+    confidence: str = "medium"
+    note: str = ""
+
+
+def _effective(geometry: Any, buffer_m: float, projection: Projection) -> Any:
+    if buffer_m <= 0:
+        return geometry
+    return projection.to_lonlat(projection.to_metric(geometry).buffer(buffer_m, quad_segs=16))
+
+
+def _checked(data: HazardInput, projection: Projection) -> dict[str, Any]:
+    checked = polygon_from_geojson(data.geometry, field="geometry")
+    try:
+        kind = HazardKind(data.kind)
+    except ValueError:
+        raise InvalidInput(
+            "kind", "must be one of " + ", ".join(k.value for k in HazardKind)
+        ) from None
+    if data.severity not in ("avoid", "factor"):
+        raise InvalidInput("severity", "must be avoid or factor")
+    factor = None
+    if data.severity == "factor":
+        if data.factor is None or not 1.0 < data.factor <= MAX_FACTOR:
+            raise InvalidInput("factor", f"must be above 1 and at most {MAX_FACTOR:g}")
+        factor = float(data.factor)
+    if not 0 <= data.buffer_m <= MAX_BUFFER_M:
+        raise InvalidInput("buffer_m", f"must be between 0 and {MAX_BUFFER_M:g} metres")
+    try:
+        confidence = Confidence(data.confidence)
+    except ValueError:
+        raise InvalidInput("confidence", "must be low, medium or high") from None
+    valid_from = data.valid_from or utcnow()
+    if data.valid_until is not None and data.valid_until <= valid_from:
+        raise InvalidInput("valid_until", "must be after valid_from")
+    effective = _effective(checked.geometry, data.buffer_m, projection)
+    notes = [n for n in (data.note.strip(), checked.note) if n]
+    return {
+        "geometry": to_geojson(checked.geometry),
+        "effective_geometry": to_geojson(effective),
+        "kind": kind,
+        "factor": factor,
+        "buffer_m": float(data.buffer_m),
+        "valid_from": valid_from,
+        "valid_until": data.valid_until,
+        "source": data.source[:200],
+        "confidence": confidence,
+        "note": "; ".join(notes),
+        "name": data.name.strip()[:200],
+    }
+
+
+def create_hazard(
+    session: Session,
+    *,
+    operation_id: int,
+    data: HazardInput,
+    projection: Projection,
+    created_by_id: int | None,
+) -> Hazard:
+    """Save a hazard; it takes effect for the next route query in every worker."""
+    hazard = Hazard(
+        operation_id=operation_id, created_by_id=created_by_id, **_checked(data, projection)
+    )
+    session.add(hazard)
+    session.flush()
+    return hazard
+
+
+def update_hazard(
+    session: Session, *, hazard: Hazard, data: HazardInput, projection: Projection
+) -> Hazard:
+    for key, value in _checked(data, projection).items():
+        setattr(hazard, key, value)
+    session.flush()
+    return hazard
+
+
+def withdraw_hazard(session: Session, *, hazard: Hazard) -> None:
+    """Stop a hazard now; it stays in the history."""
+    if hazard.withdrawn_at is None:
+        hazard.withdrawn_at = utcnow()
+    session.flush()
+
+
+def get_hazard(session: Session, *, operation_id: int, hazard_id: int) -> Hazard:
+    hazard = session.get(Hazard, hazard_id)
+    if hazard is None or hazard.operation_id != operation_id:
+        raise NotFound("no such hazard")
+    return hazard
+
+
+def list_hazards(
+    session: Session,
+    *,
+    operation_id: int,
+    at: datetime | None = None,
+    include_history: bool = False,
+) -> list[Hazard]:
+    """Hazards in force at ``at`` (now by default), or every hazard ever saved."""
+    query = select(Hazard).where(Hazard.operation_id == operation_id)
+    if not include_history:
+        moment = at or utcnow()
+        query = query.where(
+            Hazard.withdrawn_at.is_(None),
+            Hazard.valid_from <= moment,
+            or_(Hazard.valid_until.is_(None), Hazard.valid_until > moment),
+        )
+    return list(session.scalars(query.order_by(Hazard.id)))
+
+
+# Weights ----------------------------------------------------------------------------
+
+
+def hazard_key(hazards: list[Hazard]) -> tuple[tuple[int, str], ...]:
+    """Identifies a set of hazards at their current revisions."""
+    return tuple((h.id, h.updated_at.isoformat()) for h in hazards)
+
+
+def weights_with(state: RouterState, hazards: list[Hazard]) -> np.ndarray:
+    """The arc weights of the network with ``hazards`` in force."""
+    base = state.graph.weight.astype(np.int64)
+    factor = np.ones(base.shape[0])
+    entering: list[np.ndarray] = []
+    inside: list[np.ndarray] = []
+    for hazard in hazards:
+        arcs = state.hazard_arcs(
+            (hazard.id, hazard.updated_at.isoformat()), shape(hazard.effective_geometry)
+        )
+        if hazard.factor is not None:
+            touched = arcs.all
+            factor[touched] = np.maximum(factor[touched], hazard.factor)
+        else:
+            entering.append(arcs.entering)
+            inside.append(arcs.inside)
+    weights = np.maximum(1, np.rint(base * factor)).astype(np.int64)
+    if inside:
+        weights[np.concatenate(inside)] *= INSIDE_AVOID_FACTOR
+    if entering:
+        weights[np.concatenate(entering)] += state.avoid_penalty
+    return weights

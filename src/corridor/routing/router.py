@@ -1,0 +1,356 @@
+"""Route queries: snap, route around hazards, explain exposure, offer alternatives.
+
+The answer of one query is a best route and up to three alternatives chosen by
+the criteria of Abraham, Delling, Goldberg and Werneck ("Alternative routes in
+road networks", 2013): each shares at most 70% of its length with the others,
+costs at most 1.3× the best, and is locally optimal (every stretch of a
+quarter of the best route's cost around its via vertex is itself a shortest
+path).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString, shape
+from sqlalchemy.orm import Session
+
+from corridor.db.types import utcnow
+from corridor.errors import InvalidInput
+from corridor.routing import hazards as hazard_service
+from corridor.routing import service as networks
+from corridor.routing.engines import PathResult
+from corridor.routing.models import Hazard
+from corridor.routing.state import RouterState, Snap
+
+MAX_SHARING = 0.7
+MAX_STRETCH = 1.3
+LOCAL_OPTIMALITY = 0.25
+MAX_VIA_CHECKS = 400
+
+
+@dataclass(frozen=True)
+class Leg:
+    """Part of one arc, from ``start`` to ``end`` (fractions along the arc)."""
+
+    arc: int
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Exposure:
+    hazard_id: int
+    name: str
+    kind: str
+    severity: str
+    factor: float | None
+    metres: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RouteOption:
+    coordinates: list[tuple[float, float]]
+    distance_m: float
+    duration_s: float
+    cost: int
+    exposure: list[Exposure]
+    avoid_entered: list[Exposure]
+    arcs: list[int] = field(repr=False)
+
+    @property
+    def safe(self) -> bool:
+        return not self.avoid_entered
+
+    def geometry(self) -> dict[str, Any]:
+        return {"type": "LineString", "coordinates": [list(c) for c in self.coordinates]}
+
+
+@dataclass(frozen=True)
+class RouteAnswer:
+    profile: str
+    departure: datetime
+    origin: Snap
+    destination: Snap
+    best: RouteOption
+    alternatives: list[RouteOption]
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.best.safe else "no_safe_route"
+
+
+def _snap(state: RouterState, lon: float, lat: float, field_name: str, limit_m: float) -> Snap:
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput(field_name, "must be longitude,latitude in degrees")
+    snap = state.snap(lon, lat)
+    if snap.distance_m > limit_m:
+        raise InvalidInput(
+            field_name,
+            f"is {snap.distance_m:,.0f} m from the nearest road (the limit is {limit_m:,.0f} m)",
+        )
+    return snap
+
+
+class _Builder:
+    """Turns legs into coordinates, lengths, times and hazard exposure."""
+
+    def __init__(self, state: RouterState, weights: np.ndarray, hazards: list[Hazard]) -> None:
+        self.state, self.weights = state, weights
+        self.hazards = hazards
+        self._metric = {}
+        self._arcs = {}
+        for hazard in hazards:
+            polygon = shape(hazard.effective_geometry)
+            self._metric[hazard.id] = state.projection.to_metric(polygon)
+            arcs = state.hazard_arcs((hazard.id, hazard.updated_at.isoformat()), polygon)
+            self._arcs[hazard.id] = set(arcs.all.tolist())
+
+    def option(self, legs: list[Leg]) -> RouteOption:
+        graph, state = self.state.graph, self.state
+        coordinates: list[tuple[float, float]] = []
+        distance = duration = cost = 0.0
+        exposure: dict[int, list[float]] = {}
+        for leg in legs:
+            span = leg.end - leg.start
+            tail, head = int(graph.tail[leg.arc]), int(graph.head[leg.arc])
+            lon0, lat0, lon1, lat1 = (
+                graph.lon[tail],
+                graph.lat[tail],
+                graph.lon[head],
+                graph.lat[head],
+            )
+            start = (
+                float(lon0 + (lon1 - lon0) * leg.start),
+                float(lat0 + (lat1 - lat0) * leg.start),
+            )
+            end = (float(lon0 + (lon1 - lon0) * leg.end), float(lat0 + (lat1 - lat0) * leg.end))
+            if not coordinates or coordinates[-1] != start:
+                coordinates.append(start)
+            coordinates.append(end)
+            distance += float(graph.length[leg.arc]) * span
+            seconds = float(graph.weight[leg.arc]) / 10 * span
+            duration += seconds
+            cost += float(self.weights[leg.arc]) * span
+            for hazard_id, arcs in self._arcs.items():
+                if leg.arc not in arcs or span <= 0:
+                    continue
+                x0, y0, x1, y1 = state.x[tail], state.y[tail], state.x[head], state.y[head]
+                piece = LineString(
+                    [
+                        (x0 + (x1 - x0) * leg.start, y0 + (y1 - y0) * leg.start),
+                        (x0 + (x1 - x0) * leg.end, y0 + (y1 - y0) * leg.end),
+                    ]
+                )
+                inside = piece.intersection(self._metric[hazard_id]).length
+                if inside > 0 or piece.length == 0:
+                    share = inside / piece.length if piece.length else 1.0
+                    totals = exposure.setdefault(hazard_id, [0.0, 0.0])
+                    totals[0] += inside
+                    totals[1] += seconds * share
+        if len(coordinates) == 1:
+            coordinates.append(coordinates[0])
+        by_id = {h.id: h for h in self.hazards}
+        found = [
+            Exposure(
+                hazard_id=i,
+                name=by_id[i].name,
+                kind=by_id[i].kind.value,
+                severity=by_id[i].severity,
+                factor=by_id[i].factor,
+                metres=round(m, 1),
+                seconds=round(s, 1),
+            )
+            for i, (m, s) in sorted(exposure.items())
+        ]
+        return RouteOption(
+            coordinates=coordinates,
+            distance_m=round(distance, 1),
+            duration_s=round(duration, 1),
+            cost=round(cost),
+            exposure=[e for e in found if e.severity == "factor"],
+            avoid_entered=[e for e in found if e.severity == "avoid"],
+            arcs=[leg.arc for leg in legs],
+        )
+
+
+def _legs(state: RouterState, origin: Snap, destination: Snap, path: PathResult) -> list[Leg]:
+    graph = state.graph
+    legs: list[Leg] = []
+    a, f = origin.arc, origin.fraction
+    if path.source == int(graph.head[a]):
+        legs.append(Leg(a, f, 1.0))
+    else:
+        back = state.reverse_arc(a)
+        assert back is not None
+        legs.append(Leg(back, 1 - f, 1.0))
+    legs.extend(Leg(int(arc), 0.0, 1.0) for arc in path.arcs)
+    b, g = destination.arc, destination.fraction
+    if path.target == int(graph.tail[b]):
+        legs.append(Leg(b, 0.0, g))
+    else:
+        back = state.reverse_arc(b)
+        assert back is not None
+        legs.append(Leg(back, 0.0, 1 - g))
+    return legs
+
+
+def _direct(
+    state: RouterState, origin: Snap, destination: Snap, weights: np.ndarray
+) -> tuple[float, list[Leg]] | None:
+    """Both points on the same road: the piece between them, if it may be travelled."""
+    a = origin.arc
+    if destination.arc == a and origin.fraction <= destination.fraction:
+        span = destination.fraction - origin.fraction
+        return span * weights[a], [Leg(a, origin.fraction, destination.fraction)]
+    back = state.reverse_arc(a)
+    if back is not None and destination.arc in (a, back):
+        g = destination.fraction if destination.arc == a else 1 - destination.fraction
+        if g <= origin.fraction:
+            return (origin.fraction - g) * weights[back], [Leg(back, 1 - origin.fraction, 1 - g)]
+    return None
+
+
+def _path_nodes(pred: np.ndarray, start: int, end: int) -> list[int]:
+    nodes = [end]
+    while nodes[-1] != start:
+        previous = int(pred[nodes[-1]])
+        if previous < 0:
+            return []
+        nodes.append(previous)
+    return nodes[::-1]
+
+
+def _alternatives(
+    state: RouterState, weights: np.ndarray, best: PathResult, wanted: int
+) -> list[list[int]]:
+    """Via-vertex alternatives (Abraham et al. 2013): arcs of each accepted path."""
+    if wanted <= 0 or not best.arcs:
+        return []
+    graph = state.graph
+    matrix = graph.scipy_matrix(weights)
+    s, t = best.source, best.target
+    dist_s, pred_s = dijkstra(matrix, indices=s, return_predecessors=True)
+    dist_t, pred_t = dijkstra(matrix.T.tocsr(), indices=t, return_predecessors=True)
+    shortest = dist_s[t]
+    total = dist_s + dist_t
+    on_best = np.zeros(graph.node_count, dtype=bool)
+    on_best[graph.head[np.asarray(best.arcs)]] = True
+    on_best[s] = True
+    candidates = np.flatnonzero((total <= MAX_STRETCH * shortest) & ~on_best & np.isfinite(total))
+    candidates = candidates[np.argsort(total[candidates], kind="stable")][:MAX_VIA_CHECKS]
+    lengths = graph.length.astype(np.float64)
+    chosen: list[list[int]] = [list(best.arcs)]
+    used_vertices = set(graph.head[np.asarray(best.arcs)].tolist())
+    from corridor.routing.engines import arcs_of
+
+    for via in candidates.tolist():
+        if len(chosen) > wanted:
+            break
+        if via in used_vertices:
+            continue
+        first = _path_nodes(pred_s, s, via)
+        second_reversed = _path_nodes(pred_t, t, via)
+        if not first or not second_reversed:
+            continue
+        nodes = first + second_reversed[::-1][1:]
+        if len(set(nodes)) != len(nodes):
+            continue  # not a simple path
+        arcs = arcs_of(graph, nodes).tolist()
+        own = float(lengths[arcs].sum())
+        if own <= 0:
+            continue
+        arc_set = set(arcs)
+        if any(
+            float(lengths[list(arc_set & set(other))].sum()) > MAX_SHARING * own for other in chosen
+        ):
+            continue
+        if not _locally_optimal(
+            state, weights, nodes, arcs, nodes.index(via), LOCAL_OPTIMALITY * shortest
+        ):
+            continue
+        chosen.append(arcs)
+        used_vertices.update(nodes)
+    return chosen[1:]
+
+
+def _locally_optimal(
+    state: RouterState,
+    weights: np.ndarray,
+    nodes: list[int],
+    arcs: list[int],
+    via_index: int,
+    window: float,
+) -> bool:
+    """The T-test: the stretch of cost ``window`` on each side of the via vertex is shortest."""
+    cost = np.asarray(weights[arcs], dtype=np.float64)
+    prefix = np.concatenate([[0.0], np.cumsum(cost)])
+    u = via_index
+    while u > 0 and prefix[via_index] - prefix[u] < window:
+        u -= 1
+    w = via_index
+    while w < len(nodes) - 1 and prefix[w] - prefix[via_index] < window:
+        w += 1
+    if u == w:
+        return True
+    result = state.route([(nodes[u], 0)], [(nodes[w], 0)])
+    return result is not None and result.cost >= prefix[w] - prefix[u]
+
+
+def route(
+    session: Session,
+    *,
+    operation_id: int,
+    profile: str,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    departure: datetime | None = None,
+    alternatives: int = 3,
+) -> RouteAnswer:
+    """The safest sensible route between two points, with alternatives."""
+    if not 0 <= alternatives <= 3:
+        raise InvalidInput("alternatives", "must be between 0 and 3")
+    settings = session.info.get("settings")
+    limit = getattr(settings, "routing_max_snap_m", 500.0) if settings else 500.0
+    state = networks.router_state(session, operation_id=operation_id, profile=profile)
+    moment = departure or utcnow()
+    in_force = hazard_service.list_hazards(session, operation_id=operation_id, at=moment)
+    start = _snap(state, origin[0], origin[1], "from", limit)
+    end = _snap(state, destination[0], destination[1], "to", limit)
+    with state.lock:
+        weights = state.use_weights(
+            hazard_service.hazard_key(in_force),
+            lambda: hazard_service.weights_with(state, in_force),
+        )
+        path = state.route(
+            state.source_endpoints(start, weights), state.target_endpoints(end, weights)
+        )
+        direct = _direct(state, start, end, weights)
+        builder = _Builder(state, weights, in_force)
+        if direct is not None and (path is None or direct[0] <= path.cost):
+            best = builder.option(direct[1])
+            others: list[list[int]] = []
+        else:
+            if path is None:
+                raise InvalidInput("to", "cannot be reached from the starting point")
+            best = builder.option(_legs(state, start, end, path))
+            others = _alternatives(state, weights, path, alternatives)
+        options = []
+        for arcs in others:
+            alt = PathResult(
+                0, arcs, int(state.graph.tail[arcs[0]]), int(state.graph.head[arcs[-1]])
+            )
+            options.append(builder.option(_legs(state, start, end, alt)))
+    return RouteAnswer(
+        profile=profile,
+        departure=moment,
+        origin=start,
+        destination=end,
+        best=best,
+        alternatives=options,
+    )

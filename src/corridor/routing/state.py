@@ -1,0 +1,184 @@
+"""A loaded network, ready to route: graph, metric index, engine, hazard weights.
+
+One ``RouterState`` per (operation, profile, network version) per server
+worker. The graph loads from the database once; the engine is prepared once
+(the CCH ordering is the only slow step, a fraction of a second on a town);
+hazards change weights through partial updates, never a rebuild.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from corridor.routing.engines import Endpoint, PathEngine, PathResult, make_engine
+from corridor.routing.geo import Projection, projection_for
+from corridor.routing.graph import INT32_MAX, RoadGraph
+
+INSIDE_AVOID_FACTOR = 10
+MIN_AVOID_PENALTY = 36_000  # one hour, in deciseconds
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A point snapped onto the nearest arc."""
+
+    arc: int
+    fraction: float  # from the arc's tail
+    distance_m: float
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class HazardArcs:
+    """The arcs a hazard touches, split by whether their tail lies inside it."""
+
+    entering: np.ndarray
+    inside: np.ndarray
+
+    @property
+    def all(self) -> np.ndarray:
+        return np.union1d(self.entering, self.inside)
+
+
+@dataclass
+class RouterState:
+    graph: RoadGraph
+    network_version: int
+    projection: Projection
+    x: np.ndarray
+    y: np.ndarray
+    lines: np.ndarray  # shapely LineStrings of every arc, metric
+    tree: shapely.STRtree
+    avoid_penalty: int
+    engine: PathEngine
+    weights_key: object = None
+    weights: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _hazard_arcs: dict[tuple[int, str], HazardArcs] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls, graph: RoadGraph, network_version: int, *, engine: str = "cch", own_thread: bool = True
+    ) -> RouterState:
+        minx, miny, maxx, maxy = graph.bounds()
+        projection = projection_for((minx + maxx) / 2, (miny + maxy) / 2)
+        x, y = projection.xy(graph.lon, graph.lat)
+        coords = np.stack(
+            [
+                np.stack([x[graph.tail], y[graph.tail]], axis=1),
+                np.stack([x[graph.head], y[graph.head]], axis=1),
+            ],
+            axis=1,
+        )
+        lines = shapely.linestrings(coords)
+        return cls(
+            graph=graph,
+            network_version=network_version,
+            projection=projection,
+            x=x,
+            y=y,
+            lines=lines,
+            tree=shapely.STRtree(lines),
+            avoid_penalty=avoid_penalty(graph),
+            engine=make_engine(graph, prefer=engine, own_thread=own_thread),
+            weights=graph.weight.astype(np.int64),
+        )
+
+    # Snapping -------------------------------------------------------------------------
+
+    def snap(self, lon: float, lat: float) -> Snap:
+        point = self.projection.to_metric(Point(lon, lat))
+        arc = int(self.tree.nearest(point))
+        line = self.lines[arc]
+        fraction = float(line.project(point, normalized=True)) if line.length > 0 else 0.0
+        on_line = line.interpolate(fraction, normalized=True)
+        snapped = self.projection.to_lonlat(on_line)
+        return Snap(arc, fraction, float(point.distance(line)), snapped.x, snapped.y)
+
+    def reverse_arc(self, arc: int) -> int | None:
+        tail, head = int(self.graph.tail[arc]), int(self.graph.head[arc])
+        start, end = int(self.graph.first_out[head]), int(self.graph.first_out[head + 1])
+        hits = np.flatnonzero(self.graph.head[start:end] == tail)
+        return start + int(hits[0]) if hits.size else None
+
+    def source_endpoints(self, snap: Snap, weights: np.ndarray) -> list[Endpoint]:
+        arc = snap.arc
+        ends = [(int(self.graph.head[arc]), round((1 - snap.fraction) * weights[arc]))]
+        back = self.reverse_arc(arc)
+        if back is not None:
+            ends.append((int(self.graph.tail[arc]), round(snap.fraction * weights[back])))
+        return ends
+
+    def target_endpoints(self, snap: Snap, weights: np.ndarray) -> list[Endpoint]:
+        arc = snap.arc
+        ends = [(int(self.graph.tail[arc]), round(snap.fraction * weights[arc]))]
+        back = self.reverse_arc(arc)
+        if back is not None:
+            ends.append((int(self.graph.head[arc]), round((1 - snap.fraction) * weights[back])))
+        return ends
+
+    # Hazards ---------------------------------------------------------------------------
+
+    def hazard_arcs(self, key: tuple[int, str], polygon_lonlat: BaseGeometry) -> HazardArcs:
+        """The arcs a polygon touches (cached per hazard id and revision)."""
+        cached = self._hazard_arcs.get(key)
+        if cached is not None:
+            return cached
+        polygon = self.projection.to_metric(polygon_lonlat)
+        arcs = np.asarray(self.tree.query(polygon, predicate="intersects"), dtype=np.int64)
+        tails = self.graph.tail[arcs]
+        tail_inside = shapely.contains_xy(
+            polygon, self.x[tails], self.y[tails]
+        ) | shapely.intersects_xy(polygon.boundary, self.x[tails], self.y[tails])
+        result = HazardArcs(entering=np.sort(arcs[~tail_inside]), inside=np.sort(arcs[tail_inside]))
+        if len(self._hazard_arcs) > 5000:
+            self._hazard_arcs.clear()
+        self._hazard_arcs[key] = result
+        return result
+
+    def use_weights(self, key: object, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """Make the engine use the weights for ``key`` (partial update of what changed).
+
+        Call with ``self.lock`` held, together with the query that needs them.
+        """
+        if key == self.weights_key:
+            return self.weights
+        weights = compute()
+        changed = np.flatnonzero(weights != self.weights)
+        if changed.size > weights.size // 4:
+            self.engine.set_weights(weights)
+        elif changed.size:
+            self.engine.update_weights(changed, weights[changed])
+        self.weights, self.weights_key = weights, key
+        return weights
+
+    def route(self, sources: Sequence[Endpoint], targets: Sequence[Endpoint]) -> PathResult | None:
+        return self.engine.route(sources, targets)
+
+
+def avoid_penalty(graph: RoadGraph) -> int:
+    """A cost per arc entering an impassable hazard, above any hazard-free route.
+
+    d(a, b) ≤ d(a, v) + d(v, b) for any vertex v, so the largest distance to and
+    from one vertex bounds every route. Crossing an impassable hazard then only
+    wins when no route around it exists; the penalty is finite so that a person
+    who starts inside one is still routed out.
+    """
+    matrix = graph.scipy_matrix()
+    forward = dijkstra(matrix, indices=0)
+    backward = dijkstra(matrix.T.tocsr(), indices=0)
+    bound = float(np.max(forward[np.isfinite(forward)]) + np.max(backward[np.isfinite(backward)]))
+    penalty = max(MIN_AVOID_PENALTY, int(2 * bound * INSIDE_AVOID_FACTOR))
+    ceiling = INT32_MAX // 16
+    if penalty > ceiling:
+        raise ValueError("the network is too large for 32-bit route costs with hazards")
+    return penalty

@@ -32,11 +32,13 @@ gazetteer_app = typer.Typer(
     help="Administrative areas (P-codes) of an operation.", no_args_is_help=True
 )
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+osm_app = typer.Typer(help="OpenStreetMap road networks of an operation.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(org_app, name="org")
 app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(audit_app, name="audit")
+app.add_typer(osm_app, name="osm")
 
 console = Console(stderr=True)
 
@@ -298,6 +300,135 @@ def audit_verify() -> None:
     if broken:
         raise typer.Exit(1)
     typer.echo("OK")
+
+
+# routing --------------------------------------------------------------------------------
+
+
+@osm_app.command("import")
+def osm_import(
+    file: Annotated[Path, typer.Argument(help="An OpenStreetMap extract (.osm.pbf).")],
+    operation: Annotated[str, typer.Option(help="Operation slug.")],
+) -> None:
+    """Build the car and foot networks from an OSM extract (replacing the old ones)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from corridor.db.session import Actor, unit_of_work
+    from corridor.operations import service as operations
+    from corridor.routing import service as routing
+
+    if not file.is_file():
+        fail(f"FILE: no such file {file}")
+    runtime = _runtime()
+    _require_current_schema(runtime)
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    try:
+        with (
+            Progress(*columns, console=console, transient=True) as bar,
+            unit_of_work(runtime.factory, Actor(label="cli")) as session,
+        ):
+            ref = operations.lookup(session, slug=operation)
+            task = bar.add_task("reading", total=1.0)
+            rows = routing.import_file(
+                session,
+                operation_id=ref.id,
+                path=file,
+                progress=lambda done, what: bar.update(task, completed=done, description=what),
+            )
+            bar.update(task, completed=1.0, description="saving")
+    except CorridorError as exc:
+        fail(exc.detail if exc.status != 404 else f"--operation: {exc.detail}")
+    for row in rows:
+        typer.echo(f"{row.profile}: {row.nodes:,} nodes, {row.arcs:,} arcs (version {row.version})")
+
+
+def _point(value: str, option: str) -> tuple[float, float]:
+    try:
+        lon_text, lat_text = value.split(",")
+        lon, lat = float(lon_text), float(lat_text)
+    except ValueError:
+        fail(f"{option}: expected LON,LAT in degrees, e.g. {option}=-3.70,40.42")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        fail(f"{option}: longitude must be within ±180 and latitude within ±90")
+    return lon, lat
+
+
+@app.command("route")
+def route_command(
+    operation: Annotated[str, typer.Option(help="Operation slug.")],
+    from_: Annotated[
+        str,
+        typer.Option("--from", help="Start as LON,LAT (use --from=-3.5,40.1 for negative values)."),
+    ],
+    to: Annotated[str, typer.Option(help="Destination as LON,LAT.")],
+    profile: Annotated[str, typer.Option(help="car or foot.")] = "car",
+    geojson: Annotated[
+        bool, typer.Option("--geojson", help="Print the routes as GeoJSON.")
+    ] = False,
+    alternatives: Annotated[int, typer.Option(min=0, max=3, help="Alternatives (0–3).")] = 3,
+) -> None:
+    """The safest sensible route between two points, around the hazards in force."""
+    import json
+
+    from corridor.db.session import Actor, unit_of_work
+    from corridor.operations import service as operations
+    from corridor.routing import router
+
+    origin, destination = _point(from_, "--from"), _point(to, "--to")
+    if profile not in ("car", "foot"):
+        fail("--profile: must be car or foot")
+    runtime = _runtime()
+    _require_current_schema(runtime)
+    try:
+        with unit_of_work(runtime.factory, Actor(label="cli")) as session:
+            ref = operations.lookup(session, slug=operation)
+            answer = router.route(
+                session,
+                operation_id=ref.id,
+                profile=profile,
+                origin=origin,
+                destination=destination,
+                alternatives=alternatives,
+            )
+    except CorridorError as exc:
+        field = (
+            {"from": "--from", "to": "--to"}.get(exc.problems[0].field, "") if exc.problems else ""
+        )
+        fail(f"{field}: {exc.problems[0].message}" if field else exc.detail)
+    options = [answer.best, *answer.alternatives]
+    if geojson:
+        features = [
+            {
+                "type": "Feature",
+                "geometry": o.geometry(),
+                "properties": {
+                    "rank": i,
+                    "distance_m": o.distance_m,
+                    "duration_s": o.duration_s,
+                    "safe": o.safe,
+                },
+            }
+            for i, o in enumerate(options)
+        ]
+        typer.echo(
+            json.dumps({"type": "FeatureCollection", "status": answer.status, "features": features})
+        )
+        return
+    if answer.status == "no_safe_route":
+        names = ", ".join(
+            f"#{e.hazard_id} {e.name or e.kind} ({e.metres:.0f} m inside)"
+            for e in answer.best.avoid_entered
+        )
+        typer.echo(f"NO SAFE ROUTE: the least exposed route enters {names}")
+    for index, option in enumerate(options):
+        label = "route" if index == 0 else f"alternative {index}"
+        exposure = "; ".join(
+            f"{e.metres:.0f} m in #{e.hazard_id} ×{e.factor:g}" for e in option.exposure
+        )
+        typer.echo(
+            f"{label}: {option.distance_m / 1000:.2f} km, {option.duration_s / 60:.1f} min"
+            + (f", exposure {exposure}" if exposure else "")
+        )
 
 
 # demo ---------------------------------------------------------------------------------

@@ -37,6 +37,9 @@ class Action(enum.StrEnum):
     AUDIT_READ = "audit.read"
     JOB_READ = "job.read"
     PERSONAL_DATA_READ = "personal_data.read"
+    ROUTE_READ = "route.read"
+    HAZARD_WRITE = "hazard.write"
+    NETWORK_IMPORT = "network.import"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -55,6 +58,7 @@ _EVERYONE = {
     Action.PARTNER_READ: Grant(Scope.OPERATION),
     Action.GAZETTEER_READ: Grant(Scope.OPERATION),
     Action.JOB_READ: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
+    Action.ROUTE_READ: Grant(Scope.OPERATION),
 }
 _LEAD_MANAGEMENT = {
     Action.OPERATION_UPDATE: Grant(Scope.LEAD),
@@ -62,6 +66,7 @@ _LEAD_MANAGEMENT = {
     Action.PARTNER_SUSPEND: Grant(Scope.LEAD),
     Action.GAZETTEER_WRITE: Grant(Scope.LEAD),
     Action.AUDIT_READ: Grant(Scope.LEAD),
+    Action.NETWORK_IMPORT: Grant(Scope.LEAD),
 }
 
 MATRIX: dict[Role, dict[Action, Grant]] = {
@@ -70,8 +75,14 @@ MATRIX: dict[Role, dict[Action, Grant]] = {
         **_EVERYONE,
         **_LEAD_MANAGEMENT,
         Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
+        # Hazards are shared safety information: any partner's coordinator reports them.
+        Action.HAZARD_WRITE: Grant(Scope.OPERATION),
     },
-    Role.FIELD_OFFICER: {**_EVERYONE, Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG)},
+    Role.FIELD_OFFICER: {
+        **_EVERYONE,
+        Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG),
+        Action.HAZARD_WRITE: Grant(Scope.OPERATION),
+    },
     Role.DDR_OFFICER: {**_EVERYONE, Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG)},
     Role.VIEWER: dict(_EVERYONE),
 }

@@ -12,11 +12,11 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import shapely
 from pyproj import CRS, Transformer
 from shapely import make_valid
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 from corridor.errors import InvalidInput
 
@@ -41,10 +41,18 @@ class Projection:
         return _transformer(self.epsg, 4326)
 
     def to_metric(self, geometry: BaseGeometry) -> BaseGeometry:
-        return transform(self._forward.transform, geometry)
+        return shapely.transform(geometry, self._transform_xy(self._forward))
 
     def to_lonlat(self, geometry: BaseGeometry) -> BaseGeometry:
-        return transform(self._inverse.transform, geometry)
+        return shapely.transform(geometry, self._transform_xy(self._inverse))
+
+    @staticmethod
+    def _transform_xy(transformer: Transformer) -> Any:
+        def apply(coords: np.ndarray) -> np.ndarray:
+            x, y = transformer.transform(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
+
+        return apply
 
     def xy(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = self._forward.transform(lon, lat)

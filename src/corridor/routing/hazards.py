@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound
-from corridor.routing.geo import Projection, polygon_from_geojson, to_geojson
+from corridor.routing.geo import Projection, polygon_from_geojson, projection_for, to_geojson
 from corridor.routing.models import Confidence, Hazard, HazardKind
 from corridor.routing.state import INSIDE_AVOID_FACTOR, RouterState
 
@@ -50,8 +50,11 @@ def _effective(geometry: Any, buffer_m: float, projection: Projection) -> Any:
     return projection.to_lonlat(projection.to_metric(geometry).buffer(buffer_m, quad_segs=16))
 
 
-def _checked(data: HazardInput, projection: Projection) -> dict[str, Any]:
+def _checked(data: HazardInput, projection: Projection | None) -> dict[str, Any]:
     checked = polygon_from_geojson(data.geometry, field="geometry")
+    if projection is None:
+        centre = checked.geometry.centroid
+        projection = projection_for(centre.x, centre.y)
     try:
         kind = HazardKind(data.kind)
     except ValueError:

@@ -164,6 +164,7 @@ def _routers() -> list[Any]:
     from corridor.jobs import api as jobs_api
     from corridor.operations import api as operations_api
     from corridor.operations import pages as operations_pages
+    from corridor.routing import api as routing_api
     from corridor.web import health
 
     return [
@@ -172,6 +173,7 @@ def _routers() -> list[Any]:
         operations_api.router,
         audit_api.router,
         jobs_api.router,
+        routing_api.router_api,
         accounts_pages.router,
         operations_pages.router,
     ]

@@ -1,0 +1,201 @@
+"""JSON API of the routing capability: networks, hazards, route queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from shapely.geometry import shape
+
+from corridor.accounts.permissions import Action
+from corridor.operations import service as operations
+from corridor.routing import hazards, router, service
+from corridor.routing.geo import Projection, projection_for
+from corridor.routing.models import Hazard
+from corridor.routing.router import RouteAnswer, RouteOption
+from corridor.routing.schemas import (
+    ExposureOut,
+    HazardIn,
+    HazardOut,
+    NetworkOut,
+    RouteIn,
+    RouteOptionOut,
+    RouteOut,
+    SnapOut,
+)
+from corridor.web.deps import OperationContext, require
+from corridor.web.schemas import RowId
+
+router_api = APIRouter(prefix="/api/v1/operations/{slug}", tags=["routing"])
+
+
+def hazard_out(hazard: Hazard) -> HazardOut:
+    return HazardOut(
+        id=hazard.id,
+        name=hazard.name,
+        kind=hazard.kind,
+        severity=hazard.severity,
+        factor=hazard.factor,
+        buffer_m=hazard.buffer_m,
+        geometry=hazard.geometry,
+        effective_geometry=hazard.effective_geometry,
+        valid_from=hazard.valid_from,
+        valid_until=hazard.valid_until,
+        withdrawn_at=hazard.withdrawn_at,
+        source=hazard.source,
+        confidence=hazard.confidence,
+        note=hazard.note,
+        created_at=hazard.created_at,
+        updated_at=hazard.updated_at,
+    )
+
+
+def _option(option: RouteOption) -> RouteOptionOut:
+    return RouteOptionOut(
+        geometry=option.geometry(),
+        distance_m=option.distance_m,
+        duration_s=option.duration_s,
+        cost=option.cost,
+        safe=option.safe,
+        exposure=[ExposureOut(**e.__dict__) for e in option.exposure],
+        avoid_entered=[ExposureOut(**e.__dict__) for e in option.avoid_entered],
+    )
+
+
+def route_out(answer: RouteAnswer) -> RouteOut:
+    return RouteOut(
+        status=answer.status,
+        profile=answer.profile,
+        departure=answer.departure,
+        origin=SnapOut(
+            lon=answer.origin.lon,
+            lat=answer.origin.lat,
+            distance_m=round(answer.origin.distance_m, 1),
+        ),
+        destination=SnapOut(
+            lon=answer.destination.lon,
+            lat=answer.destination.lat,
+            distance_m=round(answer.destination.distance_m, 1),
+        ),
+        route=_option(answer.best),
+        alternatives=[_option(o) for o in answer.alternatives],
+    )
+
+
+def _input(body: HazardIn) -> hazards.HazardInput:
+    return hazards.HazardInput(**body.model_dump())
+
+
+@router_api.get("/networks", response_model=list[NetworkOut])
+def list_networks(ctx: OperationContext = Depends(require(Action.ROUTE_READ))) -> list[NetworkOut]:
+    """The operation's road networks (one per profile), imported from OpenStreetMap."""
+    return [
+        NetworkOut.model_validate(n)
+        for n in service.list_networks(ctx.session, operation_id=ctx.operation.id)
+    ]
+
+
+@router_api.get("/hazards", response_model=list[HazardOut])
+def list_hazards(
+    history: bool = Query(False, description="Include withdrawn and past ones"),
+    ctx: OperationContext = Depends(require(Action.ROUTE_READ)),
+) -> list[HazardOut]:
+    return [
+        hazard_out(h)
+        for h in hazards.list_hazards(
+            ctx.session, operation_id=ctx.operation.id, include_history=history
+        )
+    ]
+
+
+@router_api.get("/hazards.geojson")
+def hazards_geojson(ctx: OperationContext = Depends(require(Action.ROUTE_READ))) -> dict[str, Any]:
+    """Hazards in force as a GeoJSON FeatureCollection (for maps and GIS)."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": h.effective_geometry,
+            "properties": {
+                "id": h.id,
+                "name": h.name,
+                "kind": h.kind.value,
+                "severity": h.severity,
+                "factor": h.factor,
+            },
+        }
+        for h in hazards.list_hazards(ctx.session, operation_id=ctx.operation.id)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router_api.post("/hazards", response_model=HazardOut, status_code=201)
+def create_hazard(
+    body: HazardIn, ctx: OperationContext = Depends(require(Action.HAZARD_WRITE))
+) -> HazardOut:
+    """Save a hazard zone; routes avoid it from the next query on, in every worker."""
+    projection = _projection(ctx)
+    hazard = hazards.create_hazard(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        data=_input(body),
+        projection=projection,
+        created_by_id=ctx.principal.user_id,
+    )
+    return hazard_out(hazard)
+
+
+@router_api.get("/hazards/{hazard_id}", response_model=HazardOut)
+def get_hazard(
+    hazard_id: RowId, ctx: OperationContext = Depends(require(Action.ROUTE_READ))
+) -> HazardOut:
+    return hazard_out(
+        hazards.get_hazard(ctx.session, operation_id=ctx.operation.id, hazard_id=hazard_id)
+    )
+
+
+@router_api.put("/hazards/{hazard_id}", response_model=HazardOut)
+def update_hazard(
+    hazard_id: RowId, body: HazardIn, ctx: OperationContext = Depends(require(Action.HAZARD_WRITE))
+) -> HazardOut:
+    hazard = hazards.get_hazard(ctx.session, operation_id=ctx.operation.id, hazard_id=hazard_id)
+    return hazard_out(
+        hazards.update_hazard(
+            ctx.session, hazard=hazard, data=_input(body), projection=_projection(ctx)
+        )
+    )
+
+
+@router_api.delete("/hazards/{hazard_id}", status_code=204)
+def withdraw_hazard(
+    hazard_id: RowId, ctx: OperationContext = Depends(require(Action.HAZARD_WRITE))
+) -> Response:
+    """Withdraw a hazard (it stays in the history)."""
+    hazard = hazards.get_hazard(ctx.session, operation_id=ctx.operation.id, hazard_id=hazard_id)
+    hazards.withdraw_hazard(ctx.session, hazard=hazard)
+    return Response(status_code=204)
+
+
+@router_api.post("/routes", response_model=RouteOut)
+def query_route(
+    body: RouteIn, ctx: OperationContext = Depends(require(Action.ROUTE_READ))
+) -> RouteOut:
+    """The safest sensible route between two points, with up to three alternatives."""
+    answer = router.route(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        profile=body.profile,
+        origin=body.from_,
+        destination=body.to,
+        departure=body.departure,
+        alternatives=body.alternatives,
+    )
+    return route_out(answer)
+
+
+def _projection(ctx: OperationContext) -> Projection | None:
+    """The UTM zone of the operation's area (None: the hazard's own zone)."""
+    operation = operations.get_operation(ctx.session, operation_id=ctx.operation.id)
+    if not operation.area:
+        return None
+    centre = shape(operation.area).centroid
+    return projection_for(centre.x, centre.y)

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from shapely.geometry import shape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -111,6 +110,24 @@ def create_hazard(
     return hazard
 
 
+def create_hazards(
+    session: Session,
+    *,
+    operation_id: int,
+    items: list[HazardInput],
+    projection: Projection | None,
+    created_by_id: int | None,
+) -> list[Hazard]:
+    """Save several hazards in one flush (one audit append): all or none."""
+    rows = [
+        Hazard(operation_id=operation_id, created_by_id=created_by_id, **_checked(data, projection))
+        for data in items
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
 def update_hazard(
     session: Session, *, hazard: Hazard, data: HazardInput, projection: Projection
 ) -> Hazard:
@@ -168,8 +185,8 @@ def weights_with(state: RouterState, hazards: list[Hazard]) -> np.ndarray:
     entering: list[np.ndarray] = []
     inside: list[np.ndarray] = []
     for hazard in hazards:
-        arcs = state.hazard_arcs(
-            (hazard.id, hazard.updated_at.isoformat()), shape(hazard.effective_geometry)
+        _polygon, arcs = state.zone(
+            (hazard.id, hazard.updated_at.isoformat()), hazard.effective_geometry
         )
         if hazard.factor is not None:
             touched = arcs.all

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import shapely
 from scipy.sparse.csgraph import dijkstra
-from shapely.geometry import LineString, shape
 from sqlalchemy.orm import Session
 
 from corridor.db.types import utcnow
@@ -34,12 +34,21 @@ MAX_VIA_CHECKS = 400
 
 
 @dataclass(frozen=True)
-class Leg:
-    """Part of one arc, from ``start`` to ``end`` (fractions along the arc)."""
+class Legs:
+    """Parts of arcs travelled in order: arc ids and the fractions along each."""
 
-    arc: int
-    start: float
-    end: float
+    arcs: np.ndarray  # int64
+    starts: np.ndarray  # float64
+    ends: np.ndarray  # float64
+
+    @classmethod
+    def of(cls, items: list[tuple[int, float, float]]) -> Legs:
+        arcs, starts, ends = zip(*items, strict=True)
+        return cls(
+            np.asarray(arcs, dtype=np.int64),
+            np.asarray(starts, dtype=np.float64),
+            np.asarray(ends, dtype=np.float64),
+        )
 
 
 @dataclass(frozen=True)
@@ -98,121 +107,116 @@ def _snap(state: RouterState, lon: float, lat: float, field_name: str, limit_m: 
 
 
 class _Builder:
-    """Turns legs into coordinates, lengths, times and hazard exposure."""
+    """Turns legs into coordinates, lengths, times and hazard exposure (vectorised)."""
 
     def __init__(self, state: RouterState, weights: np.ndarray, hazards: list[Hazard]) -> None:
         self.state, self.weights = state, weights
-        self.hazards = hazards
-        self._metric = {}
-        self._arcs = {}
+        self.hazards = {h.id: h for h in hazards}
+        self._zones: dict[int, tuple[Any, np.ndarray]] = {}
         for hazard in hazards:
-            polygon = shape(hazard.effective_geometry)
-            self._metric[hazard.id] = state.projection.to_metric(polygon)
-            arcs = state.hazard_arcs((hazard.id, hazard.updated_at.isoformat()), polygon)
-            self._arcs[hazard.id] = set(arcs.all.tolist())
+            key = (hazard.id, hazard.updated_at.isoformat())
+            polygon, arcs = state.zone(key, hazard.effective_geometry)
+            self._zones[hazard.id] = (polygon, arcs.mask)
 
-    def option(self, legs: list[Leg]) -> RouteOption:
+    def option(self, legs: Legs) -> RouteOption:
         graph, state = self.state.graph, self.state
-        coordinates: list[tuple[float, float]] = []
-        distance = duration = cost = 0.0
-        exposure: dict[int, list[float]] = {}
-        for leg in legs:
-            span = leg.end - leg.start
-            tail, head = int(graph.tail[leg.arc]), int(graph.head[leg.arc])
-            lon0, lat0, lon1, lat1 = (
-                graph.lon[tail],
-                graph.lat[tail],
-                graph.lon[head],
-                graph.lat[head],
-            )
-            start = (
-                float(lon0 + (lon1 - lon0) * leg.start),
-                float(lat0 + (lat1 - lat0) * leg.start),
-            )
-            end = (float(lon0 + (lon1 - lon0) * leg.end), float(lat0 + (lat1 - lat0) * leg.end))
-            if not coordinates or coordinates[-1] != start:
-                coordinates.append(start)
-            coordinates.append(end)
-            distance += float(graph.length[leg.arc]) * span
-            seconds = float(graph.weight[leg.arc]) / 10 * span
-            duration += seconds
-            cost += float(self.weights[leg.arc]) * span
-            for hazard_id, arcs in self._arcs.items():
-                if leg.arc not in arcs or span <= 0:
-                    continue
-                x0, y0, x1, y1 = state.x[tail], state.y[tail], state.x[head], state.y[head]
-                piece = LineString(
+        arcs, starts, ends = legs.arcs, legs.starts, legs.ends
+        spans = ends - starts
+        tails, heads = graph.tail[arcs], graph.head[arcs]
+        lon0, lat0 = graph.lon[tails], graph.lat[tails]
+        lon1, lat1 = graph.lon[heads], graph.lat[heads]
+        lons = np.concatenate(
+            [[lon0[0] + (lon1[0] - lon0[0]) * starts[0]], lon0 + (lon1 - lon0) * ends]
+        )
+        lats = np.concatenate(
+            [[lat0[0] + (lat1[0] - lat0[0]) * starts[0]], lat0 + (lat1 - lat0) * ends]
+        )
+        coordinates = list(zip(lons.tolist(), lats.tolist(), strict=True))
+        seconds = graph.weight[arcs].astype(np.float64) / 10 * spans
+        distance = float((graph.length[arcs].astype(np.float64) * spans).sum())
+        cost = float((self.weights[arcs].astype(np.float64) * spans).sum())
+        found: list[Exposure] = []
+        for hazard_id, (polygon, zone_mask) in self._zones.items():
+            hit = np.flatnonzero(zone_mask[arcs])
+            if hit.size == 0:
+                continue
+            x0, y0 = state.x[tails[hit]], state.y[tails[hit]]
+            x1, y1 = state.x[heads[hit]], state.y[heads[hit]]
+            s, e = starts[hit], ends[hit]
+            pieces = shapely.linestrings(
+                np.stack(
                     [
-                        (x0 + (x1 - x0) * leg.start, y0 + (y1 - y0) * leg.start),
-                        (x0 + (x1 - x0) * leg.end, y0 + (y1 - y0) * leg.end),
-                    ]
+                        np.stack([x0 + (x1 - x0) * s, y0 + (y1 - y0) * s], axis=1),
+                        np.stack([x0 + (x1 - x0) * e, y0 + (y1 - y0) * e], axis=1),
+                    ],
+                    axis=1,
                 )
-                inside = piece.intersection(self._metric[hazard_id]).length
-                if inside > 0 or piece.length == 0:
-                    share = inside / piece.length if piece.length else 1.0
-                    totals = exposure.setdefault(hazard_id, [0.0, 0.0])
-                    totals[0] += inside
-                    totals[1] += seconds * share
-        if len(coordinates) == 1:
-            coordinates.append(coordinates[0])
-        by_id = {h.id: h for h in self.hazards}
-        found = [
-            Exposure(
-                hazard_id=i,
-                name=by_id[i].name,
-                kind=by_id[i].kind.value,
-                severity=by_id[i].severity,
-                factor=by_id[i].factor,
-                metres=round(m, 1),
-                seconds=round(s, 1),
             )
-            for i, (m, s) in sorted(exposure.items())
-        ]
+            lengths = shapely.length(pieces)
+            inside = shapely.length(shapely.intersection(pieces, polygon))
+            share = np.divide(inside, lengths, out=np.ones_like(inside), where=lengths > 0)
+            hazard = self.hazards[hazard_id]
+            found.append(
+                Exposure(
+                    hazard_id=hazard_id,
+                    name=hazard.name,
+                    kind=hazard.kind.value,
+                    severity=hazard.severity,
+                    factor=hazard.factor,
+                    metres=round(float(inside.sum()), 1),
+                    seconds=round(float((seconds[hit] * share).sum()), 1),
+                )
+            )
         return RouteOption(
             coordinates=coordinates,
             distance_m=round(distance, 1),
-            duration_s=round(duration, 1),
+            duration_s=round(float(seconds.sum()), 1),
             cost=round(cost),
             exposure=[e for e in found if e.severity == "factor"],
             avoid_entered=[e for e in found if e.severity == "avoid"],
-            arcs=[leg.arc for leg in legs],
+            arcs=arcs.tolist(),
         )
 
 
-def _legs(state: RouterState, origin: Snap, destination: Snap, path: PathResult) -> list[Leg]:
+def _legs(state: RouterState, origin: Snap, destination: Snap, path: PathResult) -> Legs:
     graph = state.graph
-    legs: list[Leg] = []
     a, f = origin.arc, origin.fraction
     if path.source == int(graph.head[a]):
-        legs.append(Leg(a, f, 1.0))
+        first = (a, f, 1.0)
     else:
         back = state.reverse_arc(a)
         assert back is not None
-        legs.append(Leg(back, 1 - f, 1.0))
-    legs.extend(Leg(int(arc), 0.0, 1.0) for arc in path.arcs)
+        first = (back, 1 - f, 1.0)
     b, g = destination.arc, destination.fraction
     if path.target == int(graph.tail[b]):
-        legs.append(Leg(b, 0.0, g))
+        last = (b, 0.0, g)
     else:
         back = state.reverse_arc(b)
         assert back is not None
-        legs.append(Leg(back, 0.0, 1 - g))
-    return legs
+        last = (back, 0.0, 1 - g)
+    middle = np.asarray(path.arcs, dtype=np.int64)
+    return Legs(
+        np.concatenate([[first[0]], middle, [last[0]]]).astype(np.int64),
+        np.concatenate([[first[1]], np.zeros(middle.size), [last[1]]]),
+        np.concatenate([[first[2]], np.ones(middle.size), [last[2]]]),
+    )
 
 
 def _direct(
     state: RouterState, origin: Snap, destination: Snap, weights: np.ndarray
-) -> tuple[float, list[Leg]] | None:
+) -> tuple[float, Legs] | None:
     """Both points on the same road: the piece between them, if it may be travelled."""
     a = origin.arc
     if destination.arc == a and origin.fraction <= destination.fraction:
         span = destination.fraction - origin.fraction
-        return span * weights[a], [Leg(a, origin.fraction, destination.fraction)]
+        return span * weights[a], Legs.of([(a, origin.fraction, destination.fraction)])
     back = state.reverse_arc(a)
     if back is not None and destination.arc in (a, back):
         g = destination.fraction if destination.arc == a else 1 - destination.fraction
         if g <= origin.fraction:
-            return (origin.fraction - g) * weights[back], [Leg(back, 1 - origin.fraction, 1 - g)]
+            return (origin.fraction - g) * weights[back], Legs.of(
+                [(back, 1 - origin.fraction, 1 - g)]
+            )
     return None
 
 

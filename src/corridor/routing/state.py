@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
-from shapely.geometry import Point
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from corridor.routing.engines import Endpoint, PathEngine, PathResult, make_engine
@@ -43,6 +43,7 @@ class HazardArcs:
 
     entering: np.ndarray
     inside: np.ndarray
+    mask: np.ndarray  # bool per arc: touched by the hazard
 
     @property
     def all(self) -> np.ndarray:
@@ -64,6 +65,7 @@ class RouterState:
     weights: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     lock: threading.Lock = field(default_factory=threading.Lock)
     _hazard_arcs: dict[tuple[int, str], HazardArcs] = field(default_factory=dict)
+    _metric_polygons: dict[tuple[int, str], BaseGeometry] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -133,17 +135,40 @@ class RouterState:
         cached = self._hazard_arcs.get(key)
         if cached is not None:
             return cached
-        polygon = self.projection.to_metric(polygon_lonlat)
+        polygon = self.metric_polygon(key, polygon_lonlat)
         arcs = np.asarray(self.tree.query(polygon, predicate="intersects"), dtype=np.int64)
         tails = self.graph.tail[arcs]
         tail_inside = shapely.contains_xy(
             polygon, self.x[tails], self.y[tails]
         ) | shapely.intersects_xy(polygon.boundary, self.x[tails], self.y[tails])
-        result = HazardArcs(entering=np.sort(arcs[~tail_inside]), inside=np.sort(arcs[tail_inside]))
+        mask = np.zeros(self.graph.arc_count, dtype=bool)
+        mask[arcs] = True
+        result = HazardArcs(
+            entering=np.sort(arcs[~tail_inside]), inside=np.sort(arcs[tail_inside]), mask=mask
+        )
         if len(self._hazard_arcs) > 5000:
             self._hazard_arcs.clear()
         self._hazard_arcs[key] = result
         return result
+
+    def zone(self, key: tuple[int, str], geojson: dict) -> tuple[BaseGeometry, HazardArcs]:
+        """A hazard's metric polygon and arcs, parsed once per hazard revision."""
+        polygon = self._metric_polygons.get(key)
+        arcs = self._hazard_arcs.get(key)
+        if polygon is None or arcs is None:
+            lonlat = shape(geojson)
+            arcs = self.hazard_arcs(key, lonlat)
+            polygon = self.metric_polygon(key, lonlat)
+        return polygon, arcs
+
+    def metric_polygon(self, key: tuple[int, str], polygon_lonlat: BaseGeometry) -> BaseGeometry:
+        cached = self._metric_polygons.get(key)
+        if cached is None:
+            if len(self._metric_polygons) > 5000:
+                self._metric_polygons.clear()
+            cached = self._metric_polygons[key] = self.projection.to_metric(polygon_lonlat)
+            shapely.prepare(cached)
+        return cached
 
     def use_weights(self, key: object, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """Make the engine use the weights for ``key`` (partial update of what changed).

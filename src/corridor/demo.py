@@ -22,6 +22,7 @@ from corridor.errors import NotFound
 from corridor.operations import gazetteer
 from corridor.operations import service as operations
 from corridor.operations.models import Operation, OperationStatus
+from corridor.routing import demo as routing_demo
 from corridor.runtime import Runtime
 
 SLUG = "demo"
@@ -111,8 +112,13 @@ def load_demo(runtime: Runtime, *, password: str) -> DemoSummary:
             operations.accept_invitation(session, secret=secret, principal=principal)
         text = resources.files("corridor.demo_data").joinpath("gazetteer.csv").read_text("utf-8")
         gazetteer.import_areas(session, operation_id=operation.id, rows=gazetteer.parse_csv(text))
+        routing_demo.load(session, operation.id)
         for step in DEMO_STEPS:
             step(session, operation)
+    # Re-plan the corridors the demo hazards cut, so proposals are there to look at.
+    from corridor.jobs.runner import run_pending
+
+    run_pending(runtime.factory)
     return DemoSummary(operation_slug=SLUG, login="demo")
 
 

@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     ROUTE_READ = "route.read"
     HAZARD_WRITE = "hazard.write"
     NETWORK_IMPORT = "network.import"
+    CORRIDOR_WRITE = "corridor.write"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -67,6 +68,7 @@ _LEAD_MANAGEMENT = {
     Action.GAZETTEER_WRITE: Grant(Scope.LEAD),
     Action.AUDIT_READ: Grant(Scope.LEAD),
     Action.NETWORK_IMPORT: Grant(Scope.LEAD),
+    Action.CORRIDOR_WRITE: Grant(Scope.LEAD),
 }
 
 MATRIX: dict[Role, dict[Action, Grant]] = {

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -141,6 +142,133 @@ class AdminArea(Base):
     parent_pcode: Mapped[str | None] = mapped_column(String(32))
 
     audit_entity = "admin_area"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id
+
+
+class CorridorStatus(enum.StrEnum):
+    PLANNED = "planned"
+    OPEN = "open"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class Corridor(Base):
+    """An agreed route of an operation, with its checkpoints, windows and status."""
+
+    __tablename__ = "corridors"
+    __table_args__ = (UniqueConstraint("operation_id", "name"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    profile: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[list] = mapped_column(JSON)  # [lon, lat]
+    destination: Mapped[list] = mapped_column(JSON)
+    route: Mapped[dict] = mapped_column(JSON)  # GeoJSON LineString
+    distance_m: Mapped[float] = mapped_column(Float)
+    duration_s: Mapped[float] = mapped_column(Float)
+    status: Mapped[CorridorStatus] = mapped_column(
+        str_enum(CorridorStatus), default=CorridorStatus.PLANNED
+    )
+    # [{"from": iso, "until": iso}, ...] in UTC.
+    windows: Mapped[list] = mapped_column(JSON, default=list)
+    parties: Mapped[list] = mapped_column(JSON, default=list)
+    capacity_per_hour: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    checkpoints: Mapped[list[Checkpoint]] = relationship(
+        back_populates="corridor", cascade="all, delete-orphan", order_by="Checkpoint.position"
+    )
+
+    audit_entity = "corridor"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id
+
+
+class Checkpoint(Base):
+    """A point on a corridor's route where crossings are counted."""
+
+    __tablename__ = "checkpoints"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    corridor_id: Mapped[int | None] = mapped_column(ForeignKey("corridors.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    distance_along_m: Mapped[float | None] = mapped_column(Float)
+    snapped_m: Mapped[float | None] = mapped_column(Float)
+
+    corridor: Mapped[Corridor | None] = relationship(back_populates="checkpoints")
+
+    audit_entity = "checkpoint"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id
+
+
+class CorridorStatusChange(Base):
+    """The history of a corridor's status, with reasons."""
+
+    __tablename__ = "corridor_status_changes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    corridor_id: Mapped[int] = mapped_column(
+        ForeignKey("corridors.id", ondelete="CASCADE"), index=True
+    )
+    operation_id: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    audit_entity = "corridor_status_change"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id
+
+
+class CorridorFlag(Base):
+    """A hazard that touches a corridor's route, and the re-planned route proposed."""
+
+    __tablename__ = "corridor_flags"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    corridor_id: Mapped[int] = mapped_column(
+        ForeignKey("corridors.id", ondelete="CASCADE"), index=True
+    )
+    operation_id: Mapped[int] = mapped_column(Integer, index=True)
+    hazard_id: Mapped[int] = mapped_column(Integer)
+    hazard_name: Mapped[str] = mapped_column(String(200), default="")
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # pending → proposed (a re-planned route exists) → accepted / rejected; or cleared.
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    proposed_route: Mapped[dict | None] = mapped_column(JSON)
+    proposed_distance_m: Mapped[float | None] = mapped_column(Float)
+    proposed_duration_s: Mapped[float | None] = mapped_column(Float)
+    proposal_safe: Mapped[bool | None] = mapped_column(Boolean)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    audit_entity = "corridor_flag"
 
     @property
     def audit_operation_id(self) -> int:

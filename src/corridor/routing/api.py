@@ -9,15 +9,22 @@ from shapely.geometry import shape
 
 from corridor.accounts.permissions import Action
 from corridor.operations import service as operations
-from corridor.routing import hazards, router, service
+from corridor.routing import hazards, incidents, reachability, router, service
 from corridor.routing.geo import Projection, projection_for
 from corridor.routing.models import Hazard
 from corridor.routing.router import RouteAnswer, RouteOption
 from corridor.routing.schemas import (
+    CoverageIn,
+    CoverageOut,
     ExposureOut,
     HazardIn,
     HazardOut,
+    IncidentHazardIn,
+    IncidentIn,
+    IncidentOut,
+    IncidentStatusIn,
     NetworkOut,
+    ReachIn,
     RouteIn,
     RouteOptionOut,
     RouteOut,
@@ -199,3 +206,100 @@ def _projection(ctx: OperationContext) -> Projection | None:
         return None
     centre = shape(operation.area).centroid
     return projection_for(centre.x, centre.y)
+
+
+@router_api.post("/reachability")
+def reachable(
+    body: ReachIn, ctx: OperationContext = Depends(require(Action.ROUTE_READ))
+) -> dict[str, Any]:
+    """The area reachable within N minutes around the hazards in force (GeoJSON Feature)."""
+    reach = reachability.reachable_area(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        profile=body.profile,
+        origin=body.from_,
+        minutes=body.minutes,
+        departure=body.departure,
+    )
+    return reach.feature()
+
+
+@router_api.post("/corridors/{corridor_id}/coverage", response_model=CoverageOut)
+def coverage(
+    corridor_id: RowId,
+    body: CoverageIn,
+    ctx: OperationContext = Depends(require(Action.ROUTE_READ)),
+) -> CoverageOut:
+    """The share of a corridor within N minutes' walk of the given aid points."""
+    from corridor.operations import corridors
+
+    corridor = corridors.get_corridor(
+        ctx.session, operation_id=ctx.operation.id, corridor_id=corridor_id
+    )
+    share = reachability.share_within(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        route=corridor.route,
+        points=list(body.points),
+        minutes=body.minutes,
+    )
+    return CoverageOut(corridor_id=corridor.id, minutes=body.minutes, share=round(share, 4))
+
+
+@router_api.get("/incidents", response_model=list[IncidentOut])
+def list_incidents(
+    ctx: OperationContext = Depends(require(Action.ROUTE_READ)),
+) -> list[IncidentOut]:
+    return [
+        IncidentOut.model_validate(i)
+        for i in incidents.list_incidents(ctx.session, operation_id=ctx.operation.id)
+    ]
+
+
+@router_api.post("/incidents", response_model=IncidentOut, status_code=201)
+def report_incident(
+    body: IncidentIn, ctx: OperationContext = Depends(require(Action.HAZARD_WRITE))
+) -> IncidentOut:
+    incident = incidents.create_incident(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        created_by_id=ctx.principal.user_id,
+        **body.model_dump(exclude={"kind"}),
+        kind=body.kind,
+    )
+    return IncidentOut.model_validate(incident)
+
+
+@router_api.patch("/incidents/{incident_id}", response_model=IncidentOut)
+def set_incident_status(
+    incident_id: RowId,
+    body: IncidentStatusIn,
+    ctx: OperationContext = Depends(require(Action.HAZARD_WRITE)),
+) -> IncidentOut:
+    incident = incidents.get_incident(
+        ctx.session, operation_id=ctx.operation.id, incident_id=incident_id
+    )
+    incidents.set_status(ctx.session, incident=incident, status=body.status)
+    return IncidentOut.model_validate(incident)
+
+
+@router_api.post("/incidents/{incident_id}/hazard", response_model=HazardOut, status_code=201)
+def hazard_from_incident(
+    incident_id: RowId,
+    body: IncidentHazardIn,
+    ctx: OperationContext = Depends(require(Action.HAZARD_WRITE)),
+) -> HazardOut:
+    """Create a hazard zone around an incident's place."""
+    incident = incidents.get_incident(
+        ctx.session, operation_id=ctx.operation.id, incident_id=incident_id
+    )
+    hazard = incidents.hazard_from_incident(
+        ctx.session,
+        incident=incident,
+        radius_m=body.radius_m,
+        severity=body.severity,
+        factor=body.factor,
+        valid_hours=body.valid_hours,
+        created_by_id=ctx.principal.user_id,
+    )
+    return hazard_out(hazard)

@@ -98,7 +98,7 @@ def create_hazard(
     *,
     operation_id: int,
     data: HazardInput,
-    projection: Projection,
+    projection: Projection | None,
     created_by_id: int | None,
 ) -> Hazard:
     """Save a hazard; it takes effect for the next route query in every worker."""
@@ -107,6 +107,7 @@ def create_hazard(
     )
     session.add(hazard)
     session.flush()
+    _flag_corridors(session, operation_id, [hazard])
     return hazard
 
 
@@ -125,6 +126,7 @@ def create_hazards(
     ]
     session.add_all(rows)
     session.flush()
+    _flag_corridors(session, operation_id, rows)
     return rows
 
 
@@ -134,7 +136,15 @@ def update_hazard(
     for key, value in _checked(data, projection).items():
         setattr(hazard, key, value)
     session.flush()
+    _flag_corridors(session, hazard.operation_id, [hazard])
     return hazard
+
+
+def _flag_corridors(session: Session, operation_id: int, saved: list[Hazard]) -> None:
+    """Flag the corridors the saved hazards touch (and queue their re-planning)."""
+    from corridor.operations import corridors  # imported here: corridors route with us
+
+    corridors.flag_corridors(session, operation_id=operation_id, hazards=saved)
 
 
 def withdraw_hazard(session: Session, *, hazard: Hazard) -> None:

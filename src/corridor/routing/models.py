@@ -118,3 +118,45 @@ class Hazard(Base):
             and self.valid_from <= at
             and (self.valid_until is None or at < self.valid_until)
         )
+
+
+class IncidentStatus(enum.StrEnum):
+    REPORTED = "reported"
+    VERIFIED = "verified"
+    DISCOUNTED = "discounted"
+
+
+class Incident(Base):
+    """Something that happened at a place and time; may create a hazard."""
+
+    __tablename__ = "incidents"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    corridor_id: Mapped[int | None] = mapped_column(ForeignKey("corridors.id", ondelete="SET NULL"))
+    checkpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("checkpoints.id", ondelete="SET NULL")
+    )
+    kind: Mapped[HazardKind] = mapped_column(str_enum(HazardKind))
+    injured: Mapped[int] = mapped_column(Integer, default=0)
+    killed: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[IncidentStatus] = mapped_column(
+        str_enum(IncidentStatus), default=IncidentStatus.REPORTED
+    )
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    audit_entity = "incident"
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id

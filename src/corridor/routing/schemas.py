@@ -108,3 +108,66 @@ class RouteOut(BaseModel):
     destination: SnapOut
     route: RouteOptionOut
     alternatives: list[RouteOptionOut]
+
+
+class ReachIn(ApiInput):
+    from_: tuple[Lon, Lat] = Field(alias="from", description="[longitude, latitude]")
+    minutes: float = Field(gt=0, le=240)
+    profile: Literal["car", "foot"] = "foot"
+    departure: datetime | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class CoverageIn(ApiInput):
+    points: list[tuple[Lon, Lat]] = Field(
+        min_length=1, max_length=50, description="Aid points, [longitude, latitude] each"
+    )
+    minutes: float = Field(gt=0, le=240)
+
+
+class CoverageOut(BaseModel):
+    corridor_id: int
+    minutes: float
+    share: float = Field(description="Share of the corridor's length within reach, 0–1")
+
+
+class IncidentIn(ApiInput):
+    occurred_at: datetime
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    kind: HazardKind
+    injured: int = Field(default=0, ge=0, le=100_000)
+    killed: int = Field(default=0, ge=0, le=100_000)
+    source: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=5000)
+    corridor_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class IncidentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    lon: float
+    lat: float
+    kind: HazardKind
+    injured: int
+    killed: int
+    source: str
+    description: str
+    status: str
+    corridor_id: int | None
+    hazard_id: int | None
+    created_at: datetime
+
+
+class IncidentStatusIn(ApiInput):
+    status: Literal["reported", "verified", "discounted"]
+
+
+class IncidentHazardIn(ApiInput):
+    radius_m: float = Field(ge=10, le=50_000)
+    severity: Literal["avoid", "factor"] = "avoid"
+    factor: float | None = None
+    valid_hours: float | None = Field(default=24, gt=0, le=24 * 365)

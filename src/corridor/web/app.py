@@ -163,6 +163,7 @@ def _routers() -> list[Any]:
     from corridor.audit import api as audit_api
     from corridor.jobs import api as jobs_api
     from corridor.operations import api as operations_api
+    from corridor.operations import corridor_api
     from corridor.operations import pages as operations_pages
     from corridor.routing import api as routing_api
     from corridor.web import health
@@ -174,6 +175,7 @@ def _routers() -> list[Any]:
         audit_api.router,
         jobs_api.router,
         routing_api.router_api,
+        corridor_api.router,
         accounts_pages.router,
         operations_pages.router,
     ]

@@ -69,8 +69,7 @@ def _reached_pieces(
     x0, y0 = state.x[graph.tail[reached]], state.y[graph.tail[reached]]
     x1, y1 = state.x[graph.head[reached]], state.y[graph.head[reached]]
     ends = np.stack([x0 + (x1 - x0) * fraction, y0 + (y1 - y0) * fraction], axis=1)
-    pieces = shapely.linestrings(np.stack([np.stack([x0, y0], axis=1), ends], axis=1))
-    return shapely.union_all(shapely.buffer(pieces, BUFFER_M, quad_segs=4))
+    return shapely.linestrings(np.stack([np.stack([x0, y0], axis=1), ends], axis=1))
 
 
 def reachable_area(
@@ -93,7 +92,8 @@ def reachable_area(
     )
     snap = _snap(state, origin[0], origin[1], "from", limit_m)
     weights = hazard_service.weights_with(state, in_force)
-    area = _reached_pieces(state, weights, state.source_endpoints(snap, weights), minutes * 600.0)
+    pieces = _reached_pieces(state, weights, state.source_endpoints(snap, weights), minutes * 600.0)
+    area = shapely.union_all(shapely.buffer(pieces, BUFFER_M, quad_segs=4))
     for hazard in in_force:
         if hazard.factor is None:
             polygon, _arcs = state.zone(

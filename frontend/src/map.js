@@ -52,6 +52,10 @@ export function styleFor(kind, feature) {
     const weight = spec.weightBy.values[value];
     if (typeof weight === 'number') out.weight = weight;
   }
+  for (const rule of spec.styleBy || []) {
+    const override = rule.values[String(props[rule.property])];
+    if (override) Object.assign(out, override);
+  }
   const geometryType = feature && feature.geometry && feature.geometry.type;
   if (LINE_TYPES.has(geometryType)) out.fill = false;
   return out;

@@ -399,6 +399,7 @@ def test_styles_file_covers_every_layer_kind() -> None:
     assert LAYER_KINDS == (
         "area",
         "roads",
+        "corridors",
         "routes",
         "hazards",
         "checkpoints",
@@ -417,3 +418,13 @@ def test_styles_file_covers_every_layer_kind() -> None:
 def test_browser_bundle_imports_the_same_styles_file() -> None:
     map_js = (REPO / "frontend" / "src" / "map.js").read_text(encoding="utf-8")
     assert "src/corridor/web/map_styles.json" in map_js
+
+
+def test_corridors_are_coloured_by_status_and_flagged_ones_stand_out() -> None:
+    from corridor.web.svgmap import style_for
+
+    open_style = style_for("corridors", {"status": "open", "flagged": False}, "line")
+    suspended = style_for("corridors", {"status": "suspended", "flagged": False}, "line")
+    flagged = style_for("corridors", {"status": "open", "flagged": True}, "line")
+    assert open_style["color"] != suspended["color"]
+    assert flagged["color"] != open_style["color"] and flagged["weight"] > open_style["weight"]

@@ -71,33 +71,41 @@ def list_corridors(
 def corridors_geojson(
     ctx: OperationContext = Depends(require(Action.OPERATION_READ)),
 ) -> dict[str, Any]:
-    """Corridor routes and checkpoints as GeoJSON (status and flags in the properties)."""
+    """Corridor routes as GeoJSON, with status and whether a hazard flags them."""
     flagged = {
         f.corridor_id for f in corridors.open_flags(ctx.session, operation_id=ctx.operation.id)
     }
-    features: list[dict[str, Any]] = []
-    for corridor in corridors.list_corridors(ctx.session, operation_id=ctx.operation.id):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": corridor.route,
-                "properties": {
-                    "id": corridor.id,
-                    "name": corridor.name,
-                    "kind": "corridor",
-                    "status": corridor.status.value,
-                    "flagged": corridor.id in flagged,
-                },
-            }
-        )
-        features.extend(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
-                "properties": {"name": c.name, "kind": "checkpoint", "corridor": corridor.name},
-            }
-            for c in corridor.checkpoints
-        )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": c.route,
+            "properties": {
+                "id": c.id,
+                "name": c.name,
+                "kind": c.status.value,
+                "status": c.status.value,
+                "flagged": c.id in flagged,
+            },
+        }
+        for c in corridors.list_corridors(ctx.session, operation_id=ctx.operation.id)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/checkpoints.geojson")
+def checkpoints_geojson(
+    ctx: OperationContext = Depends(require(Action.OPERATION_READ)),
+) -> dict[str, Any]:
+    """Every corridor's checkpoints as GeoJSON points."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+            "properties": {"name": p.name, "kind": c.name},
+        }
+        for c in corridors.list_corridors(ctx.session, operation_id=ctx.operation.id)
+        for p in c.checkpoints
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 

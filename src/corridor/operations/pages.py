@@ -13,9 +13,10 @@ from corridor.accounts import service as accounts
 from corridor.accounts.permissions import Action, decide
 from corridor.audit import service as audit
 from corridor.errors import CorridorError, InvalidInput
-from corridor.operations import gazetteer, service
+from corridor.operations import corridors, gazetteer, service
 from corridor.operations.api import choose_lead, invitation_state
 from corridor.operations.models import OperationStatus
+from corridor.routing import service as networks
 from corridor.web.deps import (
     CurrentPrincipal,
     DbSession,
@@ -24,6 +25,7 @@ from corridor.web.deps import (
     check_csrf,
     require,
 )
+from corridor.web.i18n import gettext as _
 from corridor.web.svgmap import MapLayer, render_svg
 from corridor.web.templating import N_, flash, render
 
@@ -143,6 +145,13 @@ def _overview(
     candidates = [o for o in accounts.list_organisations(ctx.session) if o.id not in partner_ids]
     invitations = service.list_invitations(ctx.session, operation=operation) if may_manage else []
     areas = gazetteer.list_areas(ctx.session, operation_id=operation.id)
+    corridor_list = corridors.list_corridors(ctx.session, operation_id=operation.id)
+    flags = corridors.open_flags(ctx.session, operation_id=operation.id)
+    may_edit_corridors = decide(
+        ctx.principal, ctx.operation.participation, Action.CORRIDOR_WRITE
+    ).allowed
+    has_network = bool(networks.list_networks(ctx.session, operation_id=operation.id))
+    map_layers = _map_layers(operation, has_network)
     return render(
         request,
         "operations/overview.html",
@@ -156,7 +165,40 @@ def _overview(
         errors=errors or {},
         areas=areas,
         statuses=list(OperationStatus),
+        corridors=corridor_list,
+        flags=flags,
+        may_edit_corridors=may_edit_corridors,
+        has_network=has_network,
+        map_layers=map_layers,
     )
+
+
+def _map_layers(operation: Any, has_network: bool) -> list[dict[str, Any]]:
+    """The overview map: the area, and once a network exists its roads, corridors
+    (coloured by status, flagged ones highlighted), hazards and checkpoints."""
+    layers: list[dict[str, Any]] = []
+    if operation.area:
+        layers.append(
+            {
+                "kind": "area",
+                "label": _("Operation area"),
+                "geojson": {
+                    "type": "Feature",
+                    "geometry": operation.area,
+                    "properties": {"name": operation.name},
+                },
+            }
+        )
+    if has_network:
+        base = f"/api/v1/operations/{operation.slug}"
+        for kind, label, path in (
+            ("roads", _("Roads"), "roads.geojson"),
+            ("corridors", _("Corridors"), "corridors.geojson"),
+            ("hazards", _("Hazards"), "hazards.geojson"),
+            ("checkpoints", _("Checkpoints"), "checkpoints.geojson"),
+        ):
+            layers.append({"kind": kind, "label": label, "src": f"{base}/{path}"})
+    return layers
 
 
 @router.get("/operations/{slug}")
@@ -225,6 +267,31 @@ def operation_partner_status(
     )
     flash(request, N_("The partner's status has been changed."))
     return RedirectResponse(f"/operations/{operation.slug}", status_code=303)
+
+
+@router.post("/operations/{slug}/corridors/{corridor_id}/flags/{flag_id}")
+def corridor_flag_decision(
+    request: Request,
+    corridor_id: int,
+    flag_id: int,
+    decision: FormStr,
+    csrf_token: FormStr = "",
+    ctx: OperationContext = Depends(require(Action.CORRIDOR_WRITE)),
+) -> Response:
+    """Accept or reject the re-planned route proposed for a flagged corridor."""
+    check_csrf(request, csrf_token)
+    corridor = corridors.get_corridor(
+        ctx.session, operation_id=ctx.operation.id, corridor_id=corridor_id
+    )
+    corridors.resolve_flag(
+        ctx.session,
+        corridor=corridor,
+        flag_id=flag_id,
+        accept=decision == "accept",
+        resolved_by_id=ctx.principal.user_id,
+    )
+    flash(request, N_("The corridor has been updated."))
+    return RedirectResponse(f"/operations/{ctx.operation.slug}#corridors", status_code=303)
 
 
 @router.get("/operations/{slug}/map.svg")

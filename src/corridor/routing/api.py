@@ -102,6 +102,16 @@ def list_networks(ctx: OperationContext = Depends(require(Action.ROUTE_READ))) -
     ]
 
 
+@router_api.get("/roads.geojson")
+def roads_geojson(
+    profile: str = Query("car", pattern="^(car|foot)$"),
+    ctx: OperationContext = Depends(require(Action.ROUTE_READ)),
+) -> dict[str, Any]:
+    """The road network as GeoJSON lines (the map's base; © OpenStreetMap contributors)."""
+    state = service.router_state(ctx.session, operation_id=ctx.operation.id, profile=profile)
+    return state.roads_geojson()
+
+
 @router_api.get("/hazards", response_model=list[HazardOut])
 def list_hazards(
     history: bool = Query(False, description="Include withdrawn and past ones"),

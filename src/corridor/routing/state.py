@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -66,6 +67,7 @@ class RouterState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _hazard_arcs: dict[tuple[int, str], HazardArcs] = field(default_factory=dict)
     _metric_polygons: dict[tuple[int, str], BaseGeometry] = field(default_factory=dict)
+    _roads: dict[str, Any] | None = None
 
     @classmethod
     def load(
@@ -169,6 +171,46 @@ class RouterState:
             cached = self._metric_polygons[key] = self.projection.to_metric(polygon_lonlat)
             shapely.prepare(cached)
         return cached
+
+    def roads_geojson(self) -> dict[str, Any]:
+        """The network as merged, lightly simplified lines: the map's base layer."""
+        if self._roads is None:
+            graph = self.graph
+            one_way = graph.tail < graph.head
+            reverse = set(zip(graph.head.tolist(), graph.tail.tolist(), strict=True))
+            keep = one_way | np.fromiter(
+                (
+                    (t, h) not in reverse
+                    for t, h in zip(graph.tail.tolist(), graph.head.tolist(), strict=True)
+                ),
+                dtype=bool,
+                count=graph.arc_count,
+            )
+            coords = np.stack(
+                [
+                    np.stack([graph.lon[graph.tail[keep]], graph.lat[graph.tail[keep]]], axis=1),
+                    np.stack([graph.lon[graph.head[keep]], graph.lat[graph.head[keep]]], axis=1),
+                ],
+                axis=1,
+            )
+            merged = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(coords)))
+            simple = shapely.simplify(merged, 0.00003)
+            lines = list(getattr(simple, "geoms", [simple]))
+            self._roads = {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {
+                            "type": "LineString",
+                            "coordinates": np.round(np.asarray(line.coords), 6).tolist(),
+                        },
+                    }
+                    for line in lines
+                ],
+            }
+        return self._roads
 
     def use_weights(self, key: object, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """Make the engine use the weights for ``key`` (partial update of what changed).

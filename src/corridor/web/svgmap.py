@@ -117,6 +117,10 @@ def style_for(kind: str, properties: Mapping[str, Any], geometry: str) -> dict[s
         weight = weight_by["values"].get(value) if isinstance(value, str) else None
         if isinstance(weight, int | float):
             spec["weight"] = weight
+    for rule in spec.get("styleBy", []):
+        raw = properties.get(rule["property"])
+        key = str(raw).lower() if isinstance(raw, bool) else str(raw)
+        spec.update(rule["values"].get(key, {}))
     if geometry == "line":
         spec["fill"] = False
     spec.setdefault("fillColor", spec["color"])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from shapely.geometry import shape
 
 from corridor.accounts.permissions import Action
+from corridor.errors import InvalidInput, PayloadTooLarge
+from corridor.jobs.runner import enqueue
+from corridor.jobs.schemas import JobOut
 from corridor.operations import service as operations
 from corridor.routing import hazards, incidents, reachability, router, service
 from corridor.routing.geo import Projection, projection_for
@@ -33,6 +37,7 @@ from corridor.routing.schemas import (
 from corridor.web.deps import OperationContext, require
 from corridor.web.schemas import RowId
 
+MAX_UPLOAD_BYTES = 1 << 30
 router_api = APIRouter(prefix="/api/v1/operations/{slug}", tags=["routing"])
 
 
@@ -110,6 +115,54 @@ def roads_geojson(
     """The road network as GeoJSON lines (the map's base; © OpenStreetMap contributors)."""
     state = service.router_state(ctx.session, operation_id=ctx.operation.id, profile=profile)
     return state.roads_geojson()
+
+
+@router_api.post(
+    "/networks",
+    response_model=JobOut,
+    status_code=202,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def upload_network(
+    request: Request, ctx: OperationContext = Depends(require(Action.NETWORK_IMPORT))
+) -> JobOut:
+    """Upload an OpenStreetMap extract (.osm.pbf); a job builds the networks.
+
+    Follow the job at ``/api/v1/operations/{slug}/jobs/{id}``; a bad file fails
+    the job with the reason and leaves the current networks in place.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge("the extract is larger than the upload limit (1 GB)")
+    target = service.uploads_dir(ctx.session) / f"{uuid.uuid4().hex}.osm.pbf"
+    size = 0
+    with target.open("wb") as handle:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                handle.close()
+                target.unlink(missing_ok=True)
+                raise PayloadTooLarge("the extract is larger than the upload limit (1 GB)")
+            handle.write(chunk)
+    if size == 0:
+        target.unlink(missing_ok=True)
+        raise InvalidInput("file", "is empty")
+    job = enqueue(
+        ctx.session,
+        kind=service.IMPORT_JOB,
+        operation_id=ctx.operation.id,
+        requested_by_id=ctx.principal.user_id,
+        payload={"path": str(target)},
+        max_attempts=1,
+    )
+    return JobOut.model_validate(job)
 
 
 @router_api.get("/hazards", response_model=list[HazardOut])

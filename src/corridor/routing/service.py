@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, undefer
 
 from corridor.errors import InvalidInput, NotFound
 from corridor.jobs.cache import VersionedCache, bump
+from corridor.jobs.runner import JobContext, handler
 from corridor.routing.graph import RoadGraph
 from corridor.routing.models import RoadNetwork
 from corridor.routing.osm import ImportedNetworks, Progress, read_networks
@@ -131,3 +132,32 @@ def router_state(session: Session, *, operation_id: int, profile: str) -> Router
         state = RouterState.load(RoadGraph.from_bytes(row.data), row.version, engine=engine)
         holder[profile] = state
     return state
+
+
+IMPORT_JOB = "routing.import"
+
+
+def uploads_dir(session: Session) -> Path:
+    settings = session.info.get("settings")
+    base = settings.data_dir if settings is not None else Path(".")
+    folder = base / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@handler(IMPORT_JOB)
+def _import_job(ctx: JobContext) -> dict[str, Any]:
+    """Import an uploaded extract; the upload is removed whatever happens."""
+    path = Path(ctx.payload["path"])
+    try:
+        if ctx.operation_id is None:
+            raise InvalidInput("operation", "is missing")
+        rows = import_file(ctx.session, operation_id=ctx.operation_id, path=path, progress=None)
+        return {
+            "networks": [
+                {"profile": r.profile, "nodes": r.nodes, "arcs": r.arcs, "version": r.version}
+                for r in rows
+            ]
+        }
+    finally:
+        path.unlink(missing_ok=True)

@@ -75,3 +75,14 @@ def personal_data_violations(registry_mappers: Any) -> list[str]:
         if marked and not issubclass(cls, PersonalDataMixin):
             offenders.append(f"{cls.__module__}.{cls.__qualname__}")
     return sorted(offenders)
+
+
+class InOperation:
+    """For tables whose rows belong to an operation: their audit records go to the
+    operation's chain (under its key), not the platform-wide one."""
+
+    operation_id: Any
+
+    @property
+    def audit_operation_id(self) -> int:
+        return self.operation_id

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from corridor.accounts.models import Organisation
 from corridor.db.base import Base
+from corridor.db.mixins import InOperation
 from corridor.db.types import UTCDateTime, str_enum, utcnow
 
 
@@ -69,7 +70,7 @@ class Operation(Base):
         return self.id
 
 
-class OperationPartner(Base):
+class OperationPartner(InOperation, Base):
     """An organisation taking part in an operation (the lead is one too)."""
 
     __tablename__ = "operation_partners"
@@ -93,12 +94,8 @@ class OperationPartner(Base):
 
     audit_entity = "operation_partner"
 
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id
 
-
-class Invitation(Base):
+class Invitation(InOperation, Base):
     """A single-use invitation for an organisation to join an operation."""
 
     __tablename__ = "invitations"
@@ -122,12 +119,8 @@ class Invitation(Base):
     audit_entity = "invitation"
     audit_exclude = frozenset({"token_hash"})
 
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id
 
-
-class AdminArea(Base):
+class AdminArea(InOperation, Base):
     """An administrative area of the operation's gazetteer, keyed by P-code."""
 
     __tablename__ = "admin_areas"
@@ -143,10 +136,6 @@ class AdminArea(Base):
 
     audit_entity = "admin_area"
 
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id
-
 
 class CorridorStatus(enum.StrEnum):
     PLANNED = "planned"
@@ -155,7 +144,7 @@ class CorridorStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class Corridor(Base):
+class Corridor(InOperation, Base):
     """An agreed route of an operation, with its checkpoints, windows and status."""
 
     __tablename__ = "corridors"
@@ -189,12 +178,8 @@ class Corridor(Base):
 
     audit_entity = "corridor"
 
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id
 
-
-class Checkpoint(Base):
+class Checkpoint(InOperation, Base):
     """A point on a corridor's route where crossings are counted."""
 
     __tablename__ = "checkpoints"
@@ -216,12 +201,8 @@ class Checkpoint(Base):
 
     audit_entity = "checkpoint"
 
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id
 
-
-class CorridorStatusChange(Base):
+class CorridorStatusChange(InOperation, Base):
     """The history of a corridor's status, with reasons."""
 
     __tablename__ = "corridor_status_changes"
@@ -240,12 +221,8 @@ class CorridorStatusChange(Base):
 
     audit_entity = "corridor_status_change"
 
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id
 
-
-class CorridorFlag(Base):
+class CorridorFlag(InOperation, Base):
     """A hazard that touches a corridor's route, and the re-planned route proposed."""
 
     __tablename__ = "corridor_flags"
@@ -269,7 +246,3 @@ class CorridorFlag(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     audit_entity = "corridor_flag"
-
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id

@@ -18,10 +18,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from corridor.db.base import Base
+from corridor.db.mixins import InOperation
 from corridor.db.types import UTCDateTime, str_enum, utcnow
 
 
-class RoadNetwork(Base):
+class RoadNetwork(InOperation, Base):
     """One imported version of an operation's network for one profile.
 
     The arrays are stored in the database (a NumPy archive, ~26 bytes an arc) so
@@ -52,10 +53,6 @@ class RoadNetwork(Base):
     audit_entity = "road_network"
     audit_exclude = frozenset({"data"})
 
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id
-
 
 class HazardKind(enum.StrEnum):
     SHELLING = "shelling"
@@ -73,7 +70,7 @@ class Confidence(enum.StrEnum):
     HIGH = "high"
 
 
-class Hazard(Base):
+class Hazard(InOperation, Base):
     """A zone to avoid (impassable) or to discourage by a cost factor, for a time."""
 
     __tablename__ = "hazards"
@@ -105,10 +102,6 @@ class Hazard(Base):
     audit_entity = "hazard"
 
     @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id
-
-    @property
     def severity(self) -> str:
         return "avoid" if self.factor is None else "factor"
 
@@ -126,7 +119,7 @@ class IncidentStatus(enum.StrEnum):
     DISCOUNTED = "discounted"
 
 
-class Incident(Base):
+class Incident(InOperation, Base):
     """Something that happened at a place and time; may create a hazard."""
 
     __tablename__ = "incidents"
@@ -156,7 +149,3 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     audit_entity = "incident"
-
-    @property
-    def audit_operation_id(self) -> int:
-        return self.operation_id

@@ -34,6 +34,9 @@ SUBCOMMANDS = [
     ["demo"],
     ["audit"],
     ["audit", "verify"],
+    ["osm"],
+    ["osm", "import"],
+    ["route"],
 ]
 
 
@@ -195,3 +198,59 @@ def test_demo_brings_an_empty_database_to_the_current_schema(tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stderr
     assert "up to date" in corridor(["db", "current"], settings).stdout
+
+
+def test_osm_import_and_route_commands(
+    runtime: Runtime, settings: Settings, factory: Factory, tmp_path: Path
+) -> None:
+    from importlib import resources
+
+    pbf = Path(str(resources.files("corridor.demo_data").joinpath("andorra.osm.pbf")))
+    operation = factory.operation(factory.organisation())
+    imported = corridor(["osm", "import", str(pbf), "--operation", operation.slug], settings)
+    assert imported.returncode == 0, imported.stderr
+    assert "car: 16,408 nodes, 31,493 arcs" in imported.stdout
+    bad = tmp_path / "broken.osm.pbf"
+    bad.write_bytes(pbf.read_bytes()[:80_000])
+    refused = corridor(["osm", "import", str(bad), "--operation", operation.slug], settings)
+    assert refused.returncode == 2 and "PBF" in refused.stderr
+    routed = corridor(
+        [
+            "route",
+            "--operation",
+            operation.slug,
+            "--from=1.5340,42.5080",
+            "--to=1.5795,42.5347",
+            "--alternatives",
+            "0",
+        ],
+        settings,
+    )
+    assert routed.returncode == 0, routed.stderr
+    assert routed.stdout.startswith("route: ") and " km, " in routed.stdout
+    as_geojson = corridor(
+        [
+            "route",
+            "--operation",
+            operation.slug,
+            "--from=1.5340,42.5080",
+            "--to=1.5795,42.5347",
+            "--profile",
+            "foot",
+            "--geojson",
+        ],
+        settings,
+    )
+    import json
+
+    assert json.loads(as_geojson.stdout)["features"][0]["geometry"]["type"] == "LineString"
+    far = corridor(
+        ["route", "--operation", operation.slug, "--from=-3.5,40.1", "--to=1.5795,42.5347"],
+        settings,
+    )
+    assert far.returncode == 2
+    assert "--from" in far.stderr and "m from the nearest road" in far.stderr
+    garbled = corridor(
+        ["route", "--operation", operation.slug, "--from=east", "--to=1.5795,42.5347"], settings
+    )
+    assert garbled.returncode == 2 and "LON,LAT" in garbled.stderr

@@ -11,6 +11,7 @@ import htmx from 'htmx.org';
 import L from 'leaflet';
 
 import { initMaps, installMapHooks, LAYER_KINDS, styleFor } from './map.js';
+import { installRoutingHooks } from './routing_map.js';
 
 // htmx would inject a <style> element for its request indicators, which a
 // strict Content-Security-Policy (style-src 'self') blocks; the same rules
@@ -24,6 +25,7 @@ window.L = L;
 window.corridor = Object.freeze({ initMaps, styleFor, layerKinds: LAYER_KINDS });
 
 installMapHooks();
+installRoutingHooks(); // after the maps: it wires the tools of [data-routing-map] pages
 
 import { fillInvitationToken } from './invitation.js';
 

@@ -258,7 +258,8 @@ def test_no_body_string_may_contain_nul(case: Any) -> None:
         fields = {k: _with_nul(v) if k in declared else (v, False) for k, v in body.items()}
         body = {k: v for k, (v, _) in fields.items()}
         changed = any(c for _, c in fields.values())
-    elif isinstance(body, str):
+    elif isinstance(body, str) and case.media_type != "application/octet-stream":
+        # Text bodies (CSV); binary uploads (OSM extracts) legitimately hold NUL bytes.
         body, changed = _with_nul(body)
     if not changed:
         return

@@ -399,6 +399,7 @@ def test_styles_file_covers_every_layer_kind() -> None:
     assert LAYER_KINDS == (
         "area",
         "roads",
+        "reachability",
         "corridors",
         "routes",
         "hazards",

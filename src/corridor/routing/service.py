@@ -161,3 +161,18 @@ def _import_job(ctx: JobContext) -> dict[str, Any]:
         }
     finally:
         path.unlink(missing_ok=True)
+
+
+def warm_up(factory: Any) -> int:
+    """Load every operation's networks into this worker (so the first query is fast)."""
+    from corridor.db.session import unit_of_work
+
+    loaded = 0
+    with unit_of_work(factory) as session:
+        pairs = session.execute(select(RoadNetwork.operation_id, RoadNetwork.profile)
+                                .distinct()).all()
+    for operation_id, profile in pairs:
+        with unit_of_work(factory) as session:
+            router_state(session, operation_id=operation_id, profile=profile)
+            loaded += 1
+    return loaded

@@ -166,6 +166,7 @@ def _routers() -> list[Any]:
     from corridor.operations import corridor_api
     from corridor.operations import pages as operations_pages
     from corridor.routing import api as routing_api
+    from corridor.routing import pages as routing_pages
     from corridor.web import health
 
     return [
@@ -178,6 +179,7 @@ def _routers() -> list[Any]:
         corridor_api.router,
         accounts_pages.router,
         operations_pages.router,
+        routing_pages.router,
     ]
 
 

@@ -633,6 +633,10 @@ class RoutingMap {
       await Promise.all([this.refreshLayer('corridors'), this.refreshLayer('checkpoints')]);
       this.root.dataset.lastAction = 'corridor-saved';
     } catch (error) {
+      // A 409 here means the name is taken: say so next to the name.
+      if (error instanceof ApiError && error.status === 409 && !(error.problem.errors || []).length) {
+        error.problem.errors = [{ field: 'name', message: error.problem.detail || error.problem.title }];
+      }
       this.showError(form, error);
     } finally {
       this.setBusy(form, false);

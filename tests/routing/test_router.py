@@ -244,3 +244,21 @@ def test_property_a_safe_route_never_touches_an_avoid_hazard(
     with unit_of_work(runtime.factory) as session:
         for hazard in hazards.list_hazards(session, operation_id=operation_id):
             hazards.withdraw_hazard(session, hazard=hazard)
+
+
+def test_editing_a_hazard_without_a_start_keeps_its_start(
+    runtime: Runtime, operation_id: int
+) -> None:
+    start = utcnow() - timedelta(hours=3)
+    hazard_id = _hazard(runtime, operation_id, _square(FAR[0], FAR[1], 0.002), valid_from=start)
+    with unit_of_work(runtime.factory) as session:
+        hazard = hazards.get_hazard(session, operation_id=operation_id, hazard_id=hazard_id)
+        hazards.update_hazard(
+            session,
+            hazard=hazard,
+            projection=None,
+            data=hazards.HazardInput(
+                geometry=_square(FAR[0], FAR[1], 0.003), kind="shelling", name="renamed"
+            ),
+        )
+        assert hazard.valid_from == start and hazard.name == "renamed"

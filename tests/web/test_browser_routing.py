@@ -1,13 +1,15 @@
-"""Browser test of the operation map: hazard zones, safe routes, corridors, reachability.
+"""The operation map page: hazard zones, safe routes, corridors, reachability.
 
-Debian's Chromium (Playwright, sync API) against the real app served on
-127.0.0.1, with the Andorra extract imported. The guard of
-``browser_support`` fails the test on any request to another host, console
-error, uncaught page error or failed static asset.
+The browser test drives Debian's Chromium (Playwright, sync API) against the
+real app served on 127.0.0.1, with the Andorra extract imported. The guard of
+``browser_support`` fails it on any request to another host, console error,
+uncaught page error or failed static asset. A plain test client checks who
+sees which tools.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from importlib import resources
@@ -16,10 +18,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from corridor.accounts.models import Role
+from corridor.accounts.models import Role, User
 from corridor.db.session import unit_of_work
 from corridor.operations.models import Corridor
 from corridor.routing import service
@@ -27,9 +30,7 @@ from corridor.routing.models import Hazard
 from corridor.runtime import Runtime
 from tests.conftest import STRONG_PASSWORD
 from tests.factories import Factory
-from tests.web.browser_support import LiveServer, Site, launch_chromium, open_site
-
-pytestmark = pytest.mark.browser
+from tests.web.browser_support import LiveServer, Site, artifacts_dir, launch_chromium, open_site
 
 # Andorra la Vella and Encamp (lon, lat), as in docs/routing.md.
 START = (1.5340, 42.5080)
@@ -100,6 +101,7 @@ def routing_count(page: Page, name: str) -> int:
     return page.evaluate(f"() => window.corridorMaps[0].corridorRouting.{name}.getLayers().length")
 
 
+@pytest.mark.browser
 def test_hazard_route_corridor_and_reachability(
     site: Site, runtime: Runtime, operation: dict[str, Any]
 ) -> None:
@@ -117,9 +119,7 @@ def test_hazard_route_corridor_and_reachability(
     assert layer_count(page, "corridors") == 0
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
     # Zoom to the valley between the two towns.
-    page.evaluate(
-        "() => window.corridorMaps[0].setView([42.5215, 1.5567], 14, {animate: false})"
-    )
+    page.evaluate("() => window.corridorMaps[0].setView([42.5215, 1.5567], 14, {animate: false})")
 
     # --- A hazard zone drawn on the map (Leaflet-Geoman), saved through the form.
     page.get_by_role("button", name="Draw a hazard zone").click()
@@ -134,7 +134,7 @@ def test_hazard_route_corridor_and_reachability(
     assert routing_count(page, "draft") == 1
     form.get_by_label("Kind").select_option("shelling")
     form.locator("#hazard-severity-factor").check()
-    form.get_by_label("Cost factor").fill("3")
+    form.get_by_label("Cost factor", exact=True).fill("3")
     form.get_by_label("Buffer (metres)").fill("50")
     form.get_by_label("Name").fill("Ridge crossing")
     # An expiry in the past: the API's 422 is shown next to the field.
@@ -228,7 +228,8 @@ def test_hazard_route_corridor_and_reachability(
     expect(result).to_contain_text("Reachable within 10 min")
     assert float(result.get_attribute("data-area-km2") or "0") > 0
     assert routing_count(page, "reach") == 1
-    site.screenshot("browser-routing-map.png")
+    page.evaluate("() => window.scrollTo(0, 0)")  # the map is sticky: keep it in its place
+    page.screenshot(path=str(artifacts_dir() / "browser-routing-map.png"), full_page=True)
 
     # --- Withdrawn: the zone leaves the layer (and stays in the history).
     page.once("dialog", lambda dialog: dialog.accept())
@@ -247,3 +248,85 @@ def test_hazard_route_corridor_and_reachability(
 
     site.guard.assert_clean()
     assert time.monotonic() - started < 40
+
+
+@pytest.mark.browser
+def test_map_page_right_to_left(
+    site: Site, runtime: Runtime, factory: Factory, operation: dict[str, Any]
+) -> None:
+    """In Arabic the tools sit at the inline start (left) of the map, controls mirrored."""
+    with unit_of_work(runtime.factory) as session:
+        session.execute(update(User).where(User.login == operation["login"]).values(language="ar"))
+    page = site.page
+    site.sign_in(operation["login"], STRONG_PASSWORD)
+    site.goto(f"/operations/{operation['slug']}/map")
+    page.wait_for_selector('[data-routing-map][data-routing-state="ready"]')
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("main h1")).to_have_text("الخريطة")
+
+    def box(selector: str) -> dict[str, float]:
+        found = page.locator(selector).first.bounding_box()
+        assert found is not None, selector
+        return found
+
+    mapped, panel = box(".corridor-map"), box(".routing-panel")
+    assert panel["x"] + panel["width"] <= mapped["x"] + 1  # the panel is on the left
+    zoom, layers = box(".leaflet-control-zoom"), box(".leaflet-control-layers")
+    assert zoom["x"] > mapped["x"] + mapped["width"] / 2  # zoom top-right
+    assert layers["x"] < mapped["x"] + mapped["width"] / 2  # layer list top-left
+    page.locator('button[data-pick="from"]').click()
+    expect(page.locator('[data-role="hint"]')).to_have_text(
+        "انقر على الخريطة لتحديد نقطة الانطلاق."
+    )
+    expect(page.locator(".corridor-map")).to_have_attribute("data-pick", "from")
+    page.keyboard.press("Escape")
+    expect(page.locator(".corridor-map")).not_to_have_attribute("data-pick", "from")
+    site.guard.assert_clean()
+
+
+def _sign_in(client: TestClient, login: str) -> None:
+    page = client.get("/signin").text
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match is not None
+    response = client.post(
+        "/signin",
+        data={"login": login, "password": STRONG_PASSWORD, "csrf_token": match.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+def test_map_page_tools_follow_permissions(client: TestClient, factory: Factory) -> None:
+    lead = factory.organisation()
+    op = factory.operation(lead)
+    path = f"/operations/{op.slug}/map"
+    assert client.get(path, follow_redirects=False).headers["location"].startswith("/signin")
+
+    # A viewer sees the map and the route tools, but cannot save hazards or corridors.
+    _sign_in(client, factory.user(lead, Role.VIEWER, language="ar").login)
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.text
+    assert 'dir="rtl"' in html
+    assert "data-routing-map" in html
+    assert 'data-may-write-hazards="false"' in html
+    assert 'data-form="hazard"' not in html
+    assert 'data-form="corridor"' not in html
+    assert 'data-form="route"' in html
+    assert 'data-label="الممرات"' in html  # layer names in the page's language
+    assert f'data-src="/api/v1/operations/{op.slug}/hazards.geojson"' in html
+    assert "roads.geojson" not in html  # no network imported yet: no roads layer
+    assert "data-csrf-token=" in html
+    assert "<script>" not in html  # data blocks only (CSP: no inline script)
+
+    # A field officer saves hazards but not corridors.
+    client.cookies.clear()
+    _sign_in(client, factory.user(lead, Role.FIELD_OFFICER).login)
+    html = client.get(path).text
+    assert 'data-form="hazard"' in html
+    assert 'data-form="corridor"' not in html
+
+    # Someone outside the operation does not learn that it exists.
+    client.cookies.clear()
+    _sign_in(client, factory.user(factory.organisation(), Role.COORDINATOR).login)
+    assert client.get(path).status_code == 404

@@ -22,7 +22,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from corridor.accounts.models import OrganisationType, Role
-from corridor.operations.models import OperationStatus, PartnerStatus
+from corridor.operations.models import CorridorStatus, OperationStatus, PartnerStatus
+from corridor.routing.models import HazardKind
 from corridor.web import i18n
 from corridor.web.templating import build_environment
 
@@ -37,9 +38,14 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     PartnerStatus,
     OrganisationType,
     Role,
+    CorridorStatus,
+    HazardKind,
 )
 AUDIT_ACTIONS = ("create", "update", "delete", "purge")
 INVITATION_STATES = ("pending", "accepted", "expired", "withdrawn")
+HAZARD_SEVERITIES = ("avoid", "factor")
+INCIDENT_STATUSES = ("reported", "verified", "discounted")
+FLAG_STATES = ("pending", "proposed", "accepted", "rejected", "superseded")
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +90,9 @@ def dynamic_msgids() -> Iterator[str]:
         yield from (member.value for member in enum_type)
     yield from AUDIT_ACTIONS
     yield from INVITATION_STATES
+    yield from HAZARD_SEVERITIES
+    yield from INCIDENT_STATUSES
+    yield from FLAG_STATES
 
 
 def _strings(message: object) -> list[str]:

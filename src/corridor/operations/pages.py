@@ -17,6 +17,7 @@ from corridor.operations import corridors, gazetteer, service
 from corridor.operations.api import choose_lead, invitation_state
 from corridor.operations.models import OperationStatus
 from corridor.routing import service as networks
+from corridor.web import i18n
 from corridor.web.deps import (
     CurrentPrincipal,
     DbSession,
@@ -151,6 +152,7 @@ def _overview(
         ctx.principal, ctx.operation.participation, Action.CORRIDOR_WRITE
     ).allowed
     has_network = bool(networks.list_networks(ctx.session, operation_id=operation.id))
+    i18n.set_language(getattr(request.state, "language", i18n.DEFAULT_LANGUAGE))
     map_layers = _map_layers(operation, has_network)
     return render(
         request,

@@ -10,6 +10,7 @@ stays inside them as briefly as it can.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -133,6 +134,8 @@ def create_hazards(
 def update_hazard(
     session: Session, *, hazard: Hazard, data: HazardInput, projection: Projection
 ) -> Hazard:
+    if data.valid_from is None:  # an edit that leaves the start out keeps it
+        data = dataclasses.replace(data, valid_from=hazard.valid_from)
     for key, value in _checked(data, projection).items():
         setattr(hazard, key, value)
     session.flush()

@@ -7,6 +7,7 @@ the network's version (seen by every worker through the cache version).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from corridor.routing.models import RoadNetwork
 from corridor.routing.osm import ImportedNetworks, Progress, read_networks
 from corridor.routing.state import RouterState
 
+log = logging.getLogger(__name__)
 PROFILE_NAMES = ("car", "foot")
 
 
@@ -169,8 +171,9 @@ def warm_up(factory: Any) -> int:
 
     loaded = 0
     with unit_of_work(factory) as session:
-        pairs = session.execute(select(RoadNetwork.operation_id, RoadNetwork.profile)
-                                .distinct()).all()
+        pairs = session.execute(
+            select(RoadNetwork.operation_id, RoadNetwork.profile).distinct()
+        ).all()
     for operation_id, profile in pairs:
         with unit_of_work(factory) as session:
             router_state(session, operation_id=operation_id, profile=profile)

@@ -198,9 +198,16 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = None
         if run_jobs:
+            import threading
+
             from corridor.jobs.periodic import start_runner
+            from corridor.routing.service import warm_up
 
             runner = start_runner(runtime)
+            # Networks load in the background, so the first route query is fast.
+            threading.Thread(
+                target=warm_up, args=(runtime.factory,), daemon=True, name="corridor-warm-up"
+            ).start()
         yield
         if runner is not None:
             runner.stop()

@@ -62,3 +62,45 @@ INVITATION_STATES = (
     N_("expired"),
     N_("withdrawn"),
 )
+
+# corridor.operations.models.CorridorStatus ("suspended" and "closed" are shared with the above)
+CORRIDOR_STATUSES = (
+    N_("planned"),
+    N_("open"),
+    N_("suspended"),
+    N_("closed"),
+)
+
+# corridor.routing.models.HazardKind ("other" is shared with the organisation types)
+HAZARD_KINDS = (
+    N_("shelling"),
+    N_("armed_clashes"),
+    N_("front_line"),
+    N_("checkpoint_closed"),
+    N_("road_damaged"),
+    N_("unexploded_ordnance"),
+    N_("other"),
+)
+
+# Hazard severities (corridor.routing.models.Hazard.severity)
+HAZARD_SEVERITIES = (
+    N_("avoid"),
+    N_("factor"),
+)
+
+# Incident statuses (corridor.routing.incidents)
+INCIDENT_STATUSES = (
+    N_("reported"),
+    N_("verified"),
+    N_("discounted"),
+)
+
+# Corridor flag states (corridor.operations.corridors; "pending" and "accepted"
+# are shared with the invitation states)
+FLAG_STATES = (
+    N_("pending"),
+    N_("proposed"),
+    N_("accepted"),
+    N_("rejected"),
+    N_("superseded"),
+)

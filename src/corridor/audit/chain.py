@@ -60,9 +60,17 @@ def canonical(value: Any) -> Any:
     return value
 
 
+def _json_default(value: Any) -> Any:
+    converted = canonical(value)
+    if converted is value:
+        raise TypeError(f"cannot record a {type(value).__name__} in the audit trail")
+    return converted
+
+
 def canonical_json(value: Any) -> bytes:
+    """Sorted-key JSON; JSON's own types pass through untouched (fast for geometries)."""
     return json.dumps(
-        canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
     ).encode()
 
 
@@ -133,6 +141,7 @@ def append(
     seq, prev = head.seq, head.head_hash
     now = utcnow()
     last_checkpoint_at = head.last_checkpoint_at
+    rows = []
     for entry in entries:
         seq += 1
         fields = {
@@ -148,12 +157,13 @@ def append(
             "state_hmac": entry.state_hmac,
         }
         link = record_hash(prev, fields)
-        conn.execute(insert(_R).values(**fields, prev_hash=prev, record_hash=link))
+        rows.append({**fields, "prev_hash": prev, "record_hash": link})
         prev = link
         due = last_checkpoint_at is None or now - last_checkpoint_at >= CHECKPOINT_MAX_AGE
         if seq % CHECKPOINT_EVERY == 0 or due:
             _checkpoint(conn, signer, chain, seq, link)
             last_checkpoint_at = now
+    conn.execute(insert(_R), rows)  # one statement for the whole flush
     conn.execute(
         update(_H)
         .where(_H.c.chain == chain)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound
@@ -170,9 +170,16 @@ def list_hazards(
     operation_id: int,
     at: datetime | None = None,
     include_history: bool = False,
+    without_geometry: bool = False,
 ) -> list[Hazard]:
-    """Hazards in force at ``at`` (now by default), or every hazard ever saved."""
+    """Hazards in force at ``at`` (now by default), or every hazard ever saved.
+
+    ``without_geometry`` leaves the polygons unloaded until used: the router
+    keeps each hazard's zone per revision, so a query only reads new ones.
+    """
     query = select(Hazard).where(Hazard.operation_id == operation_id)
+    if without_geometry:
+        query = query.options(defer(Hazard.geometry), defer(Hazard.effective_geometry))
     if not include_history:
         moment = at or utcnow()
         query = query.where(
@@ -199,7 +206,7 @@ def weights_with(state: RouterState, hazards: list[Hazard]) -> np.ndarray:
     inside: list[np.ndarray] = []
     for hazard in hazards:
         _polygon, arcs = state.zone(
-            (hazard.id, hazard.updated_at.isoformat()), hazard.effective_geometry
+            (hazard.id, hazard.updated_at.isoformat()), lambda h=hazard: h.effective_geometry
         )
         if hazard.factor is not None:
             touched = arcs.all

@@ -97,7 +97,7 @@ def reachable_area(
     for hazard in in_force:
         if hazard.factor is None:
             polygon, _arcs = state.zone(
-                (hazard.id, hazard.updated_at.isoformat()), hazard.effective_geometry
+                (hazard.id, hazard.updated_at.isoformat()), lambda h=hazard: h.effective_geometry
             )
             area = area.difference(polygon)
     return Reach(

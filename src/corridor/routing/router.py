@@ -115,7 +115,7 @@ class _Builder:
         self._zones: dict[int, tuple[Any, np.ndarray]] = {}
         for hazard in hazards:
             key = (hazard.id, hazard.updated_at.isoformat())
-            polygon, arcs = state.zone(key, hazard.effective_geometry)
+            polygon, arcs = state.zone(key, lambda h=hazard: h.effective_geometry)
             self._zones[hazard.id] = (polygon, arcs.mask)
 
     def option(self, legs: Legs) -> RouteOption:
@@ -323,7 +323,9 @@ def route(
     limit = getattr(settings, "routing_max_snap_m", 500.0) if settings else 500.0
     state = networks.router_state(session, operation_id=operation_id, profile=profile)
     moment = departure or utcnow()
-    in_force = hazard_service.list_hazards(session, operation_id=operation_id, at=moment)
+    in_force = hazard_service.list_hazards(
+        session, operation_id=operation_id, at=moment, without_geometry=True
+    )
     start = _snap(state, origin[0], origin[1], "from", limit)
     end = _snap(state, destination[0], destination[1], "to", limit)
     with state.lock:

@@ -153,12 +153,16 @@ class RouterState:
         self._hazard_arcs[key] = result
         return result
 
-    def zone(self, key: tuple[int, str], geojson: dict) -> tuple[BaseGeometry, HazardArcs]:
-        """A hazard's metric polygon and arcs, parsed once per hazard revision."""
+    def zone(self, key: tuple[int, str], geojson: Any) -> tuple[BaseGeometry, HazardArcs]:
+        """A hazard's metric polygon and arcs, parsed once per hazard revision.
+
+        ``geojson`` may be a callable returning it, so that an unloaded column is
+        only read when the zone is not known yet.
+        """
         polygon = self._metric_polygons.get(key)
         arcs = self._hazard_arcs.get(key)
         if polygon is None or arcs is None:
-            lonlat = shape(geojson)
+            lonlat = shape(geojson() if callable(geojson) else geojson)
             arcs = self.hazard_arcs(key, lonlat)
             polygon = self.metric_polygon(key, lonlat)
         return polygon, arcs

@@ -193,6 +193,22 @@ def list_hazards(
 # Weights ----------------------------------------------------------------------------
 
 
+def prime_zones(session: Session, state: RouterState, hazards: list[Hazard]) -> None:
+    """Load, in one query, the polygons of the hazard revisions ``state`` has not seen."""
+    missing = {
+        h.id: (h.id, h.updated_at.isoformat())
+        for h in hazards
+        if not state.has_zone((h.id, h.updated_at.isoformat()))
+    }
+    if not missing:
+        return
+    rows = session.execute(
+        select(Hazard.id, Hazard.effective_geometry).where(Hazard.id.in_(list(missing)))
+    ).all()
+    for hazard_id, geometry in rows:
+        state.zone(missing[hazard_id], geometry)
+
+
 def hazard_key(hazards: list[Hazard]) -> tuple[tuple[int, str], ...]:
     """Identifies a set of hazards at their current revisions."""
     return tuple((h.id, h.updated_at.isoformat()) for h in hazards)

@@ -326,6 +326,7 @@ def route(
     in_force = hazard_service.list_hazards(
         session, operation_id=operation_id, at=moment, without_geometry=True
     )
+    hazard_service.prime_zones(session, state, in_force)
     start = _snap(state, origin[0], origin[1], "from", limit)
     end = _snap(state, destination[0], destination[1], "to", limit)
     with state.lock:

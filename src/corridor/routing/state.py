@@ -153,6 +153,9 @@ class RouterState:
         self._hazard_arcs[key] = result
         return result
 
+    def has_zone(self, key: tuple[int, str]) -> bool:
+        return key in self._metric_polygons and key in self._hazard_arcs
+
     def zone(self, key: tuple[int, str], geojson: Any) -> tuple[BaseGeometry, HazardArcs]:
         """A hazard's metric polygon and arcs, parsed once per hazard revision.
 

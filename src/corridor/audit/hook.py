@@ -73,14 +73,16 @@ def _after_flush(session: Session, _context: Any) -> None:
     keyring = keyring_of(session)
     actor = get_actor(session)
     by_operation: dict[int | None, list[Entry]] = defaultdict(list)
+    keys: dict[int | None, bytes] = {}
     ordered = sorted(changes, key=lambda c: (c[0].audit_entity, _entity_id(c[0]), c[1]))
     for obj, action in ordered:
         operation_id = _operation_id(obj)
         if action in ("delete", "purge") and obj in session.deleted:
             digest = ""
         else:
-            _version, key = keyring.current_key(session, operation_id, AUDIT)
-            digest = state_hmac(key, _state(obj))
+            if operation_id not in keys:  # one key lookup per operation per flush
+                keys[operation_id] = keyring.current_key(session, operation_id, AUDIT)[1]
+            digest = state_hmac(keys[operation_id], _state(obj))
         by_operation[operation_id].append(
             Entry(
                 entity_type=obj.audit_entity,

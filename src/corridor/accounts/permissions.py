@@ -41,6 +41,8 @@ class Action(enum.StrEnum):
     HAZARD_WRITE = "hazard.write"
     NETWORK_IMPORT = "network.import"
     CORRIDOR_WRITE = "corridor.write"
+    CROSSING_READ = "crossing.read"
+    CROSSING_WRITE = "crossing.write"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -60,6 +62,8 @@ _EVERYONE = {
     Action.GAZETTEER_READ: Grant(Scope.OPERATION),
     Action.JOB_READ: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
     Action.ROUTE_READ: Grant(Scope.OPERATION),
+    # Headcounts are anonymous: every participant sees the counts.
+    Action.CROSSING_READ: Grant(Scope.OPERATION),
 }
 _LEAD_MANAGEMENT = {
     Action.OPERATION_UPDATE: Grant(Scope.LEAD),
@@ -79,11 +83,13 @@ MATRIX: dict[Role, dict[Action, Grant]] = {
         Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
         # Hazards are shared safety information: any partner's coordinator reports them.
         Action.HAZARD_WRITE: Grant(Scope.OPERATION),
+        Action.CROSSING_WRITE: Grant(Scope.OWN_ORG),
     },
     Role.FIELD_OFFICER: {
         **_EVERYONE,
         Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG),
         Action.HAZARD_WRITE: Grant(Scope.OPERATION),
+        Action.CROSSING_WRITE: Grant(Scope.OWN_ORG),
     },
     Role.DDR_OFFICER: {**_EVERYONE, Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG)},
     Role.VIEWER: dict(_EVERYONE),

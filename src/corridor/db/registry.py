@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "corridor.jobs.models",
     "corridor.operations.models",
     "corridor.routing.models",
+    "corridor.crossings.models",
 )
 
 

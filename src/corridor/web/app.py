@@ -161,6 +161,7 @@ def _routers() -> list[Any]:
     from corridor.accounts import api as accounts_api
     from corridor.accounts import pages as accounts_pages
     from corridor.audit import api as audit_api
+    from corridor.crossings import api as crossings_api
     from corridor.jobs import api as jobs_api
     from corridor.operations import api as operations_api
     from corridor.operations import corridor_api
@@ -177,6 +178,7 @@ def _routers() -> list[Any]:
         jobs_api.router,
         routing_api.router_api,
         corridor_api.router,
+        crossings_api.router,
         accounts_pages.router,
         operations_pages.router,
         routing_pages.router,

@@ -1,0 +1,1 @@
+"""Crossings: headcounts and registrations at checkpoints, forms, OpenRosa and sync."""

@@ -106,6 +106,7 @@ def test_resending_is_harmless_and_edits_need_the_current_version(world: dict[st
         ({"female_18_59": 0, "male_5_17": 0, "injured": 0}, "counts"),
         ({"id": "not-a-uuid"}, "id"),
         ({"base_version": 3}, "base_version"),
+        ({"recorded_at": "soon"}, "recorded_at"),
     ],
 )
 def test_invalid_records_name_the_field_and_store_nothing(

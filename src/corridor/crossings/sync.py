@@ -143,7 +143,12 @@ def _apply(
     ):
         raise _Invalid([FieldProblem("base_version", "must be a whole number")])
     existing = session.get(Headcount, record_id)
-    recorded_at = _time(raw.get("recorded_at") or raw.get("slot_start"), "recorded_at", [])
+    recorded_at = None
+    if raw.get("recorded_at") is not None:
+        problems: list[FieldProblem] = []
+        recorded_at = _time(raw.get("recorded_at"), "recorded_at", problems)
+        if problems:
+            raise _Invalid(problems)
     if existing is None:
         if base_version is not None:
             raise _Invalid([FieldProblem("base_version", "there is no such record to edit")])
@@ -155,7 +160,7 @@ def _apply(
                 officer_id=officer_id,
                 device_id=str(raw.get("device_id", ""))[:100],
                 form_version=str(raw.get("form_version", ""))[:50],
-                recorded_at=recorded_at or utcnow(),
+                recorded_at=recorded_at or content["slot_start"],
                 version=1,
                 **content,
             )

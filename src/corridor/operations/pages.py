@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from corridor.accounts import service as accounts
 from corridor.accounts.permissions import Action, decide
 from corridor.audit import service as audit
+from corridor.crossings import sync as crossings
 from corridor.errors import CorridorError, InvalidInput
 from corridor.operations import corridors, gazetteer, service
 from corridor.operations.api import choose_lead, invitation_state
@@ -152,6 +153,7 @@ def _overview(
         ctx.principal, ctx.operation.participation, Action.CORRIDOR_WRITE
     ).allowed
     has_network = bool(networks.list_networks(ctx.session, operation_id=operation.id))
+    crossing_totals = crossings.totals(ctx.session, operation_id=operation.id)
     i18n.set_language(getattr(request.state, "language", i18n.DEFAULT_LANGUAGE))
     map_layers = _map_layers(operation, has_network)
     return render(
@@ -172,6 +174,7 @@ def _overview(
         may_edit_corridors=may_edit_corridors,
         has_network=has_network,
         map_layers=map_layers,
+        crossing_totals=crossing_totals,
     )
 
 

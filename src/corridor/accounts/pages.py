@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from corridor.accounts import service
 from corridor.accounts.models import OrganisationType, Role
-from corridor.errors import CorridorError, Unauthenticated
+from corridor.errors import CorridorError, Forbidden, Unauthenticated
 from corridor.web import i18n
 from corridor.web.deps import (
     CurrentPrincipal,
@@ -208,8 +208,6 @@ def organisations_create(
     form = {"name": name, "type": type, "acronym": acronym, "country": country}
     try:
         if not principal.site_admin:
-            from corridor.errors import Forbidden
-
             raise Forbidden("only site administrators register organisations")
         service.create_organisation(
             session,

@@ -17,6 +17,7 @@ from pyproj import CRS, Transformer
 from shapely import make_valid
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
 
 from corridor.errors import InvalidInput
 
@@ -99,8 +100,6 @@ def polygon_from_geojson(value: Any, *, field: str = "geometry") -> CheckedPolyg
         ]
         if not polygons:
             raise InvalidInput(field, "is not a valid polygon and cannot be repaired")
-        from shapely.ops import unary_union
-
         geometry = unary_union(polygons)
         note = "the polygon crossed itself and was repaired"
     if geometry.area == 0:

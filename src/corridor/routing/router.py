@@ -23,7 +23,7 @@ from corridor.db.types import utcnow
 from corridor.errors import InvalidInput
 from corridor.routing import hazards as hazard_service
 from corridor.routing import service as networks
-from corridor.routing.engines import PathResult
+from corridor.routing.engines import PathResult, arcs_of
 from corridor.routing.models import Hazard
 from corridor.routing.state import RouterState, Snap
 
@@ -251,8 +251,6 @@ def _alternatives(
     lengths = graph.length.astype(np.float64)
     chosen: list[list[int]] = [list(best.arcs)]
     used_vertices = set(graph.head[np.asarray(best.arcs)].tolist())
-    from corridor.routing.engines import arcs_of
-
     for via in candidates.tolist():
         if len(chosen) > wanted:
             break

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
+from corridor.db.session import unit_of_work
 from corridor.errors import InvalidInput, NotFound
 from corridor.jobs.cache import VersionedCache, bump
 from corridor.jobs.runner import JobContext, handler
@@ -167,8 +168,6 @@ def _import_job(ctx: JobContext) -> dict[str, Any]:
 
 def warm_up(factory: Any) -> int:
     """Load every operation's networks into this worker (so the first query is fast)."""
-    from corridor.db.session import unit_of_work
-
     loaded = 0
     with unit_of_work(factory) as session:
         pairs = session.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,12 @@ def session(runtime: Runtime) -> Iterator[Session]:
 @pytest.fixture
 def factory(runtime: Runtime) -> Factory:
     return Factory(runtime, password=STRONG_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def andorra_pbf() -> Path:
+    """The OpenStreetMap extract shipped with the package (works without ../shared)."""
+    return Path(str(resources.files("corridor.demo_data").joinpath("andorra.osm.pbf")))
 
 
 @pytest.fixture

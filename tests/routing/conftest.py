@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from corridor.routing.graph import RoadGraph
 from corridor.routing.osm import ImportedNetworks, read_networks
-
-
-@pytest.fixture(scope="session")
-def andorra_pbf() -> Path:
-    return Path(str(resources.files("corridor.demo_data").joinpath("andorra.osm.pbf")))
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from corridor.accounts.models import Role
@@ -26,38 +24,9 @@ from corridor.runtime import Runtime
 from corridor.web import i18n
 from tests.conftest import STRONG_PASSWORD
 from tests.factories import SQUARE, Factory
-from tests.web.browser_support import LiveServer, Site, launch_chromium, open_site
+from tests.web.browser_support import Site
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[LiveServer]:
-    with LiveServer(app) as server:
-        yield server
-
-
-@pytest.fixture
-def site(
-    request: pytest.FixtureRequest, chromium: Browser, live_server: LiveServer
-) -> Iterator[Site]:
-    site = open_site(chromium, live_server)
-    try:
-        yield site
-        if not site.guard.checked:
-            # The test did not reach its end (or forgot the check): keep a picture.
-            site.screenshot(f"browser-failed-{request.node.name}.png")
-            site.guard.assert_clean()
-    finally:
-        site.close()
 
 
 def brand_x(page: Page) -> float:

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
 from corridor.accounts.models import Role, User
@@ -30,44 +27,11 @@ from corridor.routing.models import Hazard
 from corridor.runtime import Runtime
 from tests.conftest import STRONG_PASSWORD
 from tests.factories import Factory
-from tests.web.browser_support import LiveServer, Site, artifacts_dir, launch_chromium, open_site
+from tests.web.browser_support import Site, artifacts_dir
 
 # Andorra la Vella and Encamp (lon, lat), as in docs/routing.md.
 START = (1.5340, 42.5080)
 END = (1.5795, 42.5347)
-
-
-@pytest.fixture(scope="module")
-def andorra_pbf() -> Path:
-    return Path(str(resources.files("corridor.demo_data").joinpath("andorra.osm.pbf")))
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[LiveServer]:
-    with LiveServer(app) as server:
-        yield server
-
-
-@pytest.fixture
-def site(
-    request: pytest.FixtureRequest, chromium: Browser, live_server: LiveServer
-) -> Iterator[Site]:
-    site = open_site(chromium, live_server)
-    try:
-        yield site
-        if not site.guard.checked:
-            site.screenshot(f"browser-failed-{request.node.name}.png")
-            site.guard.assert_clean()
-    finally:
-        site.close()
 
 
 @pytest.fixture

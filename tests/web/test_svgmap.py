@@ -147,9 +147,10 @@ def test_multipolygon_geometrycollection_feature_and_collection() -> None:
 
 
 def test_shapely_mapping_tuples_are_accepted() -> None:
-    shapely_geometry = pytest.importorskip("shapely.geometry")
-    polygon = shapely_geometry.Polygon(SQUARE, [HOLE])
-    root = parse(render_svg([MapLayer("area", shapely_geometry.mapping(polygon))]))
+    from shapely.geometry import Polygon, mapping
+
+    polygon = Polygon(SQUARE, [HOLE])
+    root = parse(render_svg([MapLayer("area", mapping(polygon))]))
     assert len(find(layer_group(root, "area"), "path")) == 1
 
 

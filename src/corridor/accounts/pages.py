@@ -18,7 +18,7 @@ from corridor.web.deps import (
     check_csrf,
     client_address,
 )
-from corridor.web.templating import N_, flash, render
+from corridor.web.templating import N_, flash, form_errors, render
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -219,7 +219,7 @@ def organisations_create(
         )
     except CorridorError as exc:
         session.rollback()
-        errors = {p.field: p.message for p in exc.problems} or {"name": exc.detail}
+        errors = form_errors(exc, "name")
         return render(
             request,
             "accounts/organisations.html",
@@ -278,7 +278,7 @@ def organisation_add_user(
         )
     except CorridorError as exc:
         session.rollback()
-        errors = {p.field: p.message for p in exc.problems} or {"login": exc.detail}
+        errors = form_errors(exc, "login")
         org = service.get_organisation(session, organisation_id=organisation_id)
         return render(
             request,

@@ -29,7 +29,7 @@ from corridor.web.deps import (
 )
 from corridor.web.i18n import gettext as _
 from corridor.web.svgmap import MapLayer, render_svg
-from corridor.web.templating import N_, flash, render
+from corridor.web.templating import N_, flash, form_errors, render
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -120,7 +120,7 @@ def create_operation(
         )
     except CorridorError as exc:
         session.rollback()
-        errors = {p.field: p.message for p in exc.problems} or {"slug": exc.detail}
+        errors = form_errors(exc, "slug")
         return render(
             request,
             "operations/new.html",

@@ -10,7 +10,6 @@ exactly comparable costs.
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,18 +175,4 @@ def build_graph(
         head=head.astype(np.int32),
         weight=weight.astype(np.int32),
         length=length.astype(np.float32),
-    )
-
-
-def reverse_arc_index(graph: RoadGraph) -> dict[tuple[int, int], int]:
-    """(tail, head) → arc id, for turning node paths into arc paths in tests."""
-    return {
-        (int(t), int(h)): i for i, (t, h) in enumerate(zip(graph.tail, graph.head, strict=True))
-    }
-
-
-def meters_per_degree(lat: float) -> tuple[float, float]:
-    return (
-        math.pi / 180 * EARTH_RADIUS_M * math.cos(math.radians(lat)),
-        math.pi / 180 * EARTH_RADIUS_M,
     )

@@ -22,7 +22,7 @@ from corridor.db.types import utcnow
 from corridor.errors import InvalidInput
 from corridor.routing import hazards as hazard_service
 from corridor.routing import service as networks
-from corridor.routing.router import _snap
+from corridor.routing.router import snap_point
 from corridor.routing.state import RouterState
 
 BUFFER_M = 25.0
@@ -84,13 +84,11 @@ def reachable_area(
     """The area reachable from ``origin`` within ``minutes``, avoiding hazards."""
     if not 0 < minutes <= MAX_MINUTES:
         raise InvalidInput("minutes", f"must be above 0 and at most {MAX_MINUTES}")
-    settings = session.info.get("settings")
-    limit_m = getattr(settings, "routing_max_snap_m", 500.0) if settings else 500.0
     state = networks.router_state(session, operation_id=operation_id, profile=profile)
     in_force = hazard_service.list_hazards(
         session, operation_id=operation_id, at=departure or utcnow()
     )
-    snap = _snap(state, origin[0], origin[1], "from", limit_m)
+    snap = snap_point(session, state, origin[0], origin[1], "from")
     weights = hazard_service.weights_with(state, in_force)
     pieces = _reached_pieces(state, weights, state.source_endpoints(snap, weights), minutes * 600.0)
     area = shapely.union_all(shapely.buffer(pieces, BUFFER_M, quad_segs=4))

@@ -94,7 +94,12 @@ class RouteAnswer:
         return "ok" if self.best.safe else "no_safe_route"
 
 
-def _snap(state: RouterState, lon: float, lat: float, field_name: str, limit_m: float) -> Snap:
+def snap_point(
+    session: Session, state: RouterState, lon: float, lat: float, field_name: str
+) -> Snap:
+    """Snap an input point onto the network; too far from a road is a 422 naming the field."""
+    settings = session.info.get("settings")
+    limit_m = getattr(settings, "routing_max_snap_m", 500.0) if settings else 500.0
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidInput(field_name, "must be longitude,latitude in degrees")
     snap = state.snap(lon, lat)
@@ -317,16 +322,14 @@ def route(
     """The safest sensible route between two points, with alternatives."""
     if not 0 <= alternatives <= 3:
         raise InvalidInput("alternatives", "must be between 0 and 3")
-    settings = session.info.get("settings")
-    limit = getattr(settings, "routing_max_snap_m", 500.0) if settings else 500.0
     state = networks.router_state(session, operation_id=operation_id, profile=profile)
     moment = departure or utcnow()
     in_force = hazard_service.list_hazards(
         session, operation_id=operation_id, at=moment, without_geometry=True
     )
     hazard_service.prime_zones(session, state, in_force)
-    start = _snap(state, origin[0], origin[1], "from", limit)
-    end = _snap(state, destination[0], destination[1], "to", limit)
+    start = snap_point(session, state, origin[0], origin[1], "from")
+    end = snap_point(session, state, destination[0], destination[1], "to")
     with state.lock:
         weights = state.use_weights(
             hazard_service.hazard_key(in_force),

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from corridor.errors import CorridorError
 from corridor.web import i18n
 from corridor.web.deps import csrf_token
 
@@ -89,6 +90,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 def flash(request: Request, message: str, kind: str = "success") -> None:
     """Queue a message (an untranslated msgid) for the next page."""
     request.session.setdefault("flash", []).append({"message": message, "kind": kind})
+
+
+def form_errors(exc: CorridorError, field: str) -> dict[str, str]:
+    """A form's errors by field; an error naming no field is shown at ``field``."""
+    return {p.field: p.message for p in exc.problems} or {field: exc.detail}
 
 
 def N_(message: str) -> str:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, insert, select, update
@@ -67,11 +67,19 @@ def _json_default(value: Any) -> Any:
     return converted
 
 
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def canonical_json(value: Any) -> bytes:
-    """Sorted-key JSON; JSON's own types pass through untouched (fast for geometries)."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
-    ).encode()
+    """Sorted-key compact UTF-8 JSON; dates and bytes in the forms ``canonical`` gives.
+
+    orjson, because every audited write hashes its row (geometries included):
+    the standard library's encoder took a fifth of the time of saving a hazard.
+    """
+    try:
+        return orjson.dumps(value, default=_json_default, option=_CANONICAL)
+    except orjson.JSONEncodeError as error:
+        raise TypeError(str(error)) from None
 
 
 def state_hmac(key: bytes, state: dict[str, Any] | None) -> str:

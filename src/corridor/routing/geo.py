@@ -44,6 +44,10 @@ class Projection:
     def to_metric(self, geometry: BaseGeometry) -> BaseGeometry:
         return shapely.transform(geometry, self._transform_xy(self._forward))
 
+    def to_metric_many(self, geometries: np.ndarray) -> np.ndarray:
+        """Project an array of geometries with one call to pyproj."""
+        return shapely.transform(geometries, self._transform_xy(self._forward))
+
     def to_lonlat(self, geometry: BaseGeometry) -> BaseGeometry:
         return shapely.transform(geometry, self._transform_xy(self._inverse))
 
@@ -73,6 +77,7 @@ def projection_for(lon: float, lat: float) -> Projection:
 class CheckedPolygon:
     geometry: BaseGeometry
     note: str | None
+    geojson: dict[str, Any]  # what to store: the input as given unless it was repaired
 
 
 def polygon_from_geojson(value: Any, *, field: str = "geometry") -> CheckedPolygon:
@@ -91,6 +96,7 @@ def polygon_from_geojson(value: Any, *, field: str = "geometry") -> CheckedPolyg
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise InvalidInput(field, "coordinates must be longitude, latitude in degrees (WGS 84)")
     note = None
+    geojson = {"type": value["type"], "coordinates": value["coordinates"]}
     if not geometry.is_valid:
         repaired = make_valid(geometry)
         polygons = [
@@ -102,9 +108,28 @@ def polygon_from_geojson(value: Any, *, field: str = "geometry") -> CheckedPolyg
             raise InvalidInput(field, "is not a valid polygon and cannot be repaired")
         geometry = unary_union(polygons)
         note = "the polygon crossed itself and was repaired"
+        geojson = to_geojson(geometry)
     if geometry.area == 0:
         raise InvalidInput(field, "has no surface")
-    return CheckedPolygon(geometry, note)
+    return CheckedPolygon(geometry, note, geojson)
+
+
+def polygon_of(geojson: dict[str, Any]) -> BaseGeometry:
+    """A stored (already checked) GeoJSON polygon as a shapely geometry, quickly.
+
+    Builds rings from NumPy arrays: about half the time of ``shape()``, which
+    matters when a batch of new hazards must reach the router in milliseconds.
+    """
+
+    def polygon(rings: list[Any]) -> BaseGeometry:
+        arrays = [np.asarray(ring, dtype=np.float64)[:, :2] for ring in rings]
+        return shapely.polygons(arrays[0], holes=arrays[1:] or None)
+
+    if geojson["type"] == "Polygon":
+        return polygon(geojson["coordinates"])
+    if geojson["type"] == "MultiPolygon":
+        return shapely.multipolygons([polygon(part) for part in geojson["coordinates"]])
+    return shape(geojson)
 
 
 def to_geojson(geometry: BaseGeometry) -> dict[str, Any]:

@@ -11,6 +11,7 @@ stays inside them as briefly as it can.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,13 @@ from sqlalchemy.orm import Session, defer
 
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound
-from corridor.routing.geo import Projection, polygon_from_geojson, projection_for, to_geojson
+from corridor.routing.geo import (
+    CheckedPolygon,
+    Projection,
+    polygon_from_geojson,
+    projection_for,
+    to_geojson,
+)
 from corridor.routing.models import Confidence, Hazard, HazardKind
 from corridor.routing.state import INSIDE_AVOID_FACTOR, RouterState
 
@@ -44,10 +51,11 @@ class HazardInput:
     note: str = ""
 
 
-def _effective(geometry: Any, buffer_m: float, projection: Projection) -> Any:
+def _effective(checked: CheckedPolygon, buffer_m: float, projection: Projection) -> Any:
     if buffer_m <= 0:
-        return geometry
-    return projection.to_lonlat(projection.to_metric(geometry).buffer(buffer_m, quad_segs=16))
+        return checked.geojson
+    metric = projection.to_metric(checked.geometry).buffer(buffer_m, quad_segs=16)
+    return to_geojson(projection.to_lonlat(metric))
 
 
 def _checked(data: HazardInput, projection: Projection | None) -> dict[str, Any]:
@@ -77,11 +85,11 @@ def _checked(data: HazardInput, projection: Projection | None) -> dict[str, Any]
     valid_from = data.valid_from or utcnow()
     if data.valid_until is not None and data.valid_until <= valid_from:
         raise InvalidInput("valid_until", "must be after valid_from")
-    effective = _effective(checked.geometry, data.buffer_m, projection)
+    effective = _effective(checked, data.buffer_m, projection)
     notes = [n for n in (data.note.strip(), checked.note) if n]
     return {
-        "geometry": to_geojson(checked.geometry),
-        "effective_geometry": to_geojson(effective),
+        "geometry": checked.geojson,
+        "effective_geometry": effective,
         "kind": kind,
         "factor": factor,
         "buffer_m": float(data.buffer_m),
@@ -190,47 +198,102 @@ def list_hazards(
     return list(session.scalars(query.order_by(Hazard.id)))
 
 
+def _geometry_of(hazard: HazardInForce | Hazard) -> dict[str, Any]:
+    if isinstance(hazard, HazardInForce):
+        raise LookupError("prime_zones() must load a light hazard's zone first")
+    return hazard.effective_geometry
+
+
+@dataclass(frozen=True, slots=True)
+class HazardInForce:
+    """What routing needs of a hazard: a few columns, read without building ORM objects."""
+
+    id: int
+    revision: str
+    name: str
+    kind: str
+    factor: float | None
+
+    @property
+    def zone_key(self) -> tuple[int, str]:
+        return (self.id, self.revision)
+
+    @property
+    def severity(self) -> str:
+        return "avoid" if self.factor is None else "factor"
+
+
+def hazards_in_force(
+    session: Session, *, operation_id: int, at: datetime | None = None
+) -> list[HazardInForce]:
+    """The hazards in force at ``at`` (now by default), as light rows for routing.
+
+    Read on every route query so that a hazard saved by any worker counts at
+    once; one narrow query, no geometry (zones are cached per revision).
+    """
+    moment = at or utcnow()
+    rows = session.execute(
+        select(Hazard.id, Hazard.updated_at, Hazard.name, Hazard.kind, Hazard.factor)
+        .where(
+            Hazard.operation_id == operation_id,
+            Hazard.withdrawn_at.is_(None),
+            Hazard.valid_from <= moment,
+            or_(Hazard.valid_until.is_(None), Hazard.valid_until > moment),
+        )
+        .order_by(Hazard.id)
+    ).all()
+    return [
+        HazardInForce(id, updated_at.isoformat(), name, kind.value, factor)
+        for id, updated_at, name, kind, factor in rows
+    ]
+
+
 # Weights ----------------------------------------------------------------------------
 
 
-def prime_zones(session: Session, state: RouterState, hazards: list[Hazard]) -> None:
+def prime_zones(
+    session: Session, state: RouterState, hazards: Sequence[HazardInForce | Hazard]
+) -> None:
     """Load, in one query, the polygons of the hazard revisions ``state`` has not seen."""
-    missing = {
-        h.id: (h.id, h.updated_at.isoformat())
-        for h in hazards
-        if not state.has_zone((h.id, h.updated_at.isoformat()))
-    }
+    missing = {h.id: h.zone_key for h in hazards if not state.has_zone(h.zone_key)}
     if not missing:
         return
     rows = session.execute(
         select(Hazard.id, Hazard.effective_geometry).where(Hazard.id.in_(list(missing)))
     ).all()
-    for hazard_id, geometry in rows:
-        state.zone(missing[hazard_id], geometry)
+    state.add_zones([(missing[hazard_id], geometry) for hazard_id, geometry in rows])
 
 
-def hazard_key(hazards: list[Hazard]) -> tuple[tuple[int, str], ...]:
+def hazard_key(hazards: Sequence[HazardInForce | Hazard]) -> tuple[tuple[int, str], ...]:
     """Identifies a set of hazards at their current revisions."""
-    return tuple((h.id, h.updated_at.isoformat()) for h in hazards)
+    return tuple(h.zone_key for h in hazards)
 
 
-def weights_with(state: RouterState, hazards: list[Hazard]) -> np.ndarray:
-    """The arc weights of the network with ``hazards`` in force."""
+def weights_with(state: RouterState, hazards: Sequence[HazardInForce | Hazard]) -> np.ndarray:
+    """The arc weights of the network with ``hazards`` in force.
+
+    Where factor hazards overlap the largest factor wins; overlapping
+    impassable ones add their penalty once per arc.
+    """
     base = state.graph.weight.astype(np.int64)
-    factor = np.ones(base.shape[0])
+    touched: list[np.ndarray] = []
+    factors: list[np.ndarray] = []
     entering: list[np.ndarray] = []
     inside: list[np.ndarray] = []
     for hazard in hazards:
-        _polygon, arcs = state.zone(
-            (hazard.id, hazard.updated_at.isoformat()), lambda h=hazard: h.effective_geometry
-        )
+        _polygon, arcs = state.zone(hazard.zone_key, lambda h=hazard: _geometry_of(h))
         if hazard.factor is not None:
-            touched = arcs.all
-            factor[touched] = np.maximum(factor[touched], hazard.factor)
+            touched.append(arcs.touched)
+            factors.append(np.full(arcs.touched.size, hazard.factor))
         else:
             entering.append(arcs.entering)
             inside.append(arcs.inside)
-    weights = np.maximum(1, np.rint(base * factor)).astype(np.int64)
+    if touched:
+        factor = np.ones(base.shape[0])
+        np.maximum.at(factor, np.concatenate(touched), np.concatenate(factors))
+        weights = np.maximum(1, np.rint(base * factor)).astype(np.int64)
+    else:
+        weights = base
     if inside:
         weights[np.concatenate(inside)] *= INSIDE_AVOID_FACTOR
     if entering:

@@ -105,6 +105,11 @@ class Hazard(InOperation, Base):
     def severity(self) -> str:
         return "avoid" if self.factor is None else "factor"
 
+    @property
+    def zone_key(self) -> tuple[int, str]:
+        """Identifies this revision of the zone in the router's caches."""
+        return (self.id, self.updated_at.isoformat())
+
     def in_force(self, at: datetime) -> bool:
         return (
             self.withdrawn_at is None

@@ -85,18 +85,17 @@ def reachable_area(
     if not 0 < minutes <= MAX_MINUTES:
         raise InvalidInput("minutes", f"must be above 0 and at most {MAX_MINUTES}")
     state = networks.router_state(session, operation_id=operation_id, profile=profile)
-    in_force = hazard_service.list_hazards(
+    in_force = hazard_service.hazards_in_force(
         session, operation_id=operation_id, at=departure or utcnow()
     )
+    hazard_service.prime_zones(session, state, in_force)
     snap = snap_point(session, state, origin[0], origin[1], "from")
     weights = hazard_service.weights_with(state, in_force)
     pieces = _reached_pieces(state, weights, state.source_endpoints(snap, weights), minutes * 600.0)
     area = shapely.union_all(shapely.buffer(pieces, BUFFER_M, quad_segs=4))
     for hazard in in_force:
         if hazard.factor is None:
-            polygon, _arcs = state.zone(
-                (hazard.id, hazard.updated_at.isoformat()), lambda h=hazard: h.effective_geometry
-            )
+            polygon, _arcs = state.zone(hazard.zone_key, None)
             area = area.difference(polygon)
     return Reach(
         polygon=state.projection.to_lonlat(area),

@@ -24,7 +24,7 @@ from corridor.errors import InvalidInput
 from corridor.routing import hazards as hazard_service
 from corridor.routing import service as networks
 from corridor.routing.engines import PathResult, arcs_of
-from corridor.routing.models import Hazard
+from corridor.routing.hazards import HazardInForce
 from corridor.routing.state import RouterState, Snap
 
 MAX_SHARING = 0.7
@@ -114,13 +114,14 @@ def snap_point(
 class _Builder:
     """Turns legs into coordinates, lengths, times and hazard exposure (vectorised)."""
 
-    def __init__(self, state: RouterState, weights: np.ndarray, hazards: list[Hazard]) -> None:
+    def __init__(
+        self, state: RouterState, weights: np.ndarray, hazards: list[HazardInForce]
+    ) -> None:
         self.state, self.weights = state, weights
         self.hazards = {h.id: h for h in hazards}
         self._zones: dict[int, tuple[Any, np.ndarray]] = {}
         for hazard in hazards:
-            key = (hazard.id, hazard.updated_at.isoformat())
-            polygon, arcs = state.zone(key, lambda h=hazard: h.effective_geometry)
+            polygon, arcs = state.zone(hazard.zone_key, None)
             self._zones[hazard.id] = (polygon, arcs.mask)
 
     def option(self, legs: Legs) -> RouteOption:
@@ -165,7 +166,7 @@ class _Builder:
                 Exposure(
                     hazard_id=hazard_id,
                     name=hazard.name,
-                    kind=hazard.kind.value,
+                    kind=hazard.kind,
                     severity=hazard.severity,
                     factor=hazard.factor,
                     metres=round(float(inside.sum()), 1),
@@ -324,9 +325,7 @@ def route(
         raise InvalidInput("alternatives", "must be between 0 and 3")
     state = networks.router_state(session, operation_id=operation_id, profile=profile)
     moment = departure or utcnow()
-    in_force = hazard_service.list_hazards(
-        session, operation_id=operation_id, at=moment, without_geometry=True
-    )
+    in_force = hazard_service.hazards_in_force(session, operation_id=operation_id, at=moment)
     hazard_service.prime_zones(session, state, in_force)
     start = snap_point(session, state, origin[0], origin[1], "from")
     end = snap_point(session, state, destination[0], destination[1], "to")

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
-from shapely.geometry import Point, shape
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from corridor.routing.engines import Endpoint, PathEngine, PathResult, make_engine
-from corridor.routing.geo import Projection, projection_for
+from corridor.routing.geo import Projection, polygon_of, projection_for
 from corridor.routing.graph import INT32_MAX, RoadGraph
 
 INSIDE_AVOID_FACTOR = 10
@@ -38,17 +38,18 @@ class Snap:
     lat: float
 
 
+ZoneKey = tuple[int, str]  # hazard id and revision
+MAX_CACHED_ZONES = 5000
+
+
 @dataclass(frozen=True)
 class HazardArcs:
     """The arcs a hazard touches, split by whether their tail lies inside it."""
 
+    touched: np.ndarray  # sorted
     entering: np.ndarray
     inside: np.ndarray
     mask: np.ndarray  # bool per arc: touched by the hazard
-
-    @property
-    def all(self) -> np.ndarray:
-        return np.union1d(self.entering, self.inside)
 
 
 @dataclass
@@ -132,52 +133,57 @@ class RouterState:
 
     # Hazards ---------------------------------------------------------------------------
 
-    def hazard_arcs(self, key: tuple[int, str], polygon_lonlat: BaseGeometry) -> HazardArcs:
-        """The arcs a polygon touches (cached per hazard id and revision)."""
-        cached = self._hazard_arcs.get(key)
-        if cached is not None:
-            return cached
-        polygon = self.metric_polygon(key, polygon_lonlat)
-        arcs = np.asarray(self.tree.query(polygon, predicate="intersects"), dtype=np.int64)
-        tails = self.graph.tail[arcs]
-        tail_inside = shapely.contains_xy(
-            polygon, self.x[tails], self.y[tails]
-        ) | shapely.intersects_xy(polygon.boundary, self.x[tails], self.y[tails])
-        mask = np.zeros(self.graph.arc_count, dtype=bool)
-        mask[arcs] = True
-        result = HazardArcs(
-            entering=np.sort(arcs[~tail_inside]), inside=np.sort(arcs[tail_inside]), mask=mask
-        )
-        if len(self._hazard_arcs) > 5000:
-            self._hazard_arcs.clear()
-        self._hazard_arcs[key] = result
-        return result
+    def add_zones(self, items: Sequence[tuple[ZoneKey, Any]]) -> None:
+        """Parse, project and index hazard zones (GeoJSON in degrees), all in one pass.
 
-    def has_zone(self, key: tuple[int, str]) -> bool:
+        Saving a batch of hazards must reach the next query in milliseconds, so
+        each step (projection, prepared-polygon index query, point-in-polygon
+        of arc tails) is one vectorised call for the whole batch, not one per
+        hazard.
+        """
+        todo: dict[ZoneKey, Any] = {k: g for k, g in items if not self.has_zone(k)}
+        if not todo:
+            return
+        if len(self._hazard_arcs) + len(todo) > MAX_CACHED_ZONES:
+            self._hazard_arcs.clear()
+            self._metric_polygons.clear()
+        keys = list(todo)
+        lonlat = np.array([polygon_of(todo[k]) for k in keys], dtype=object)
+        metric = self.projection.to_metric_many(lonlat)
+        shapely.prepare(metric)
+        zone_of, arcs = self.tree.query(metric, predicate="intersects")
+        order = np.argsort(zone_of, kind="stable")
+        zone_of, arcs = zone_of[order], arcs[order].astype(np.int64)
+        tails = self.graph.tail[arcs]
+        tail_inside = shapely.intersects_xy(metric[zone_of], self.x[tails], self.y[tails])
+        bounds = np.searchsorted(zone_of, np.arange(len(keys) + 1))
+        for index, key in enumerate(keys):
+            piece = slice(bounds[index], bounds[index + 1])
+            touched, inside = arcs[piece], tail_inside[piece]
+            mask = np.zeros(self.graph.arc_count, dtype=bool)
+            mask[touched] = True
+            self._hazard_arcs[key] = HazardArcs(
+                touched=np.sort(touched),
+                entering=np.sort(touched[~inside]),
+                inside=np.sort(touched[inside]),
+                mask=mask,
+            )
+            self._metric_polygons[key] = metric[index]
+
+    def has_zone(self, key: ZoneKey) -> bool:
         return key in self._metric_polygons and key in self._hazard_arcs
 
-    def zone(self, key: tuple[int, str], geojson: Any) -> tuple[BaseGeometry, HazardArcs]:
+    def zone(self, key: ZoneKey, geojson: Any) -> tuple[BaseGeometry, HazardArcs]:
         """A hazard's metric polygon and arcs, parsed once per hazard revision.
 
         ``geojson`` may be a callable returning it, so that an unloaded column is
         only read when the zone is not known yet.
         """
-        polygon = self._metric_polygons.get(key)
-        arcs = self._hazard_arcs.get(key)
-        if polygon is None or arcs is None:
-            lonlat = shape(geojson() if callable(geojson) else geojson)
-            arcs = self.hazard_arcs(key, lonlat)
-            polygon = self.metric_polygon(key, lonlat)
-        return polygon, arcs
-
-    def metric_polygon(self, key: tuple[int, str], polygon_lonlat: BaseGeometry) -> BaseGeometry:
-        cached = self._metric_polygons.get(key)
-        if cached is None:
-            if len(self._metric_polygons) > 5000:
-                self._metric_polygons.clear()
-            cached = self._metric_polygons[key] = self.projection.to_metric(polygon_lonlat)
-            shapely.prepare(cached)
-        return cached
+        if not self.has_zone(key):
+            if geojson is None:
+                raise LookupError(f"zone {key} is not loaded (call prime_zones first)")
+            self.add_zones([(key, geojson() if callable(geojson) else geojson)])
+        return self._metric_polygons[key], self._hazard_arcs[key]
 
     def roads_geojson(self) -> dict[str, Any]:
         """The network as merged, lightly simplified lines: the map's base layer."""

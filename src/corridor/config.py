@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     routing_engine: str = "cch"
     # Points farther than this from a road are refused.
     routing_max_snap_m: float = 500.0
+    # OpenRosa: the largest attachment accepted (larger: 413); clients split bigger sends.
+    openrosa_max_attachment_bytes: int = 10 * 1024 * 1024
     # Adds an X-Corridor-Worker header (the process id): for tests of multi-worker behaviour.
     expose_worker_id: bool = False
 

@@ -43,6 +43,8 @@ class Action(enum.StrEnum):
     CORRIDOR_WRITE = "corridor.write"
     CROSSING_READ = "crossing.read"
     CROSSING_WRITE = "crossing.write"
+    FORM_MANAGE = "form.manage"
+    DEVICE_MANAGE = "device.manage"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -73,10 +75,11 @@ _LEAD_MANAGEMENT = {
     Action.AUDIT_READ: Grant(Scope.LEAD),
     Action.NETWORK_IMPORT: Grant(Scope.LEAD),
     Action.CORRIDOR_WRITE: Grant(Scope.LEAD),
+    Action.FORM_MANAGE: Grant(Scope.LEAD),
 }
 
 MATRIX: dict[Role, dict[Action, Grant]] = {
-    Role.ADMIN: {**_EVERYONE, **_LEAD_MANAGEMENT},
+    Role.ADMIN: {**_EVERYONE, **_LEAD_MANAGEMENT, Action.DEVICE_MANAGE: Grant(Scope.OWN_ORG)},
     Role.COORDINATOR: {
         **_EVERYONE,
         **_LEAD_MANAGEMENT,
@@ -84,6 +87,8 @@ MATRIX: dict[Role, dict[Action, Grant]] = {
         # Hazards are shared safety information: any partner's coordinator reports them.
         Action.HAZARD_WRITE: Grant(Scope.OPERATION),
         Action.CROSSING_WRITE: Grant(Scope.OWN_ORG),
+        # Issuing app credentials to the organisation's own officers.
+        Action.DEVICE_MANAGE: Grant(Scope.OWN_ORG),
     },
     Role.FIELD_OFFICER: {
         **_EVERYONE,

@@ -1,7 +1,8 @@
-"""API input and output of the crossings capability (headcount sync)."""
+"""API input and output of the crossings capability: headcount sync, forms, devices."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -43,3 +44,50 @@ class TotalsOut(BaseModel):
     by_direction: dict[str, int]
     by_band: dict[str, int]
     flags: dict[str, int]
+
+
+class FormOut(BaseModel):
+    xml_form_id: str
+    title: str
+    kind: str
+    state: str
+    version: str
+    md5: str
+    validated_by: str
+    media_files: list[str]
+
+
+class FormVersionOut(BaseModel):
+    version: str
+    md5: str
+    xlsform_filename: str
+    validated_by: str
+    created_at: datetime
+
+
+class FormStateIn(ApiInput):
+    state: Literal["open", "closing", "closed"]
+
+
+class DeviceIn(ApiInput):
+    name: str = Field(min_length=1, max_length=100, description="e.g. the phone's label")
+    user_id: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="The officer it is issued to (default: yourself)"
+    )
+
+
+class DeviceOut(BaseModel):
+    id: int
+    name: str
+    username: str
+    user_id: int
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class DeviceIssuedOut(DeviceOut):
+    secret: str = Field(description="Shown once; only its SHA-256 is kept")
+    server_url: str
+    collect_settings: str = Field(description="What ODK Collect's settings QR code holds")
+    qr_svg: str = Field(description="The QR code to scan in ODK Collect, as SVG")

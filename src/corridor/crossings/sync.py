@@ -44,7 +44,7 @@ class SyncResult:
     errors: list[FieldProblem] = field(default_factory=list)
 
 
-class _Invalid(CorridorError):
+class InvalidRecord(CorridorError):
     status = 422
 
     def __init__(self, problems: list[FieldProblem]) -> None:
@@ -79,8 +79,8 @@ def _count(raw: Any, name: str, problems: list[FieldProblem]) -> int:
     return raw
 
 
-def _content(session: Session, operation_id: int, raw: dict[str, Any]) -> dict[str, Any]:
-    """Checked record content, or ``_Invalid`` naming every problem."""
+def checked_content(session: Session, operation_id: int, raw: dict[str, Any]) -> dict[str, Any]:
+    """Checked record content, or ``InvalidRecord`` naming every problem."""
     problems: list[FieldProblem] = []
     content: dict[str, Any] = {}
     checkpoint_id = raw.get("checkpoint_id")
@@ -119,7 +119,7 @@ def _content(session: Session, operation_id: int, raw: dict[str, Any]) -> dict[s
     if content["pregnant"] > sum(content[n] for n in COUNT_FIELDS if n.startswith("female")):
         problems.append(FieldProblem("pregnant", "cannot exceed the women and girls counted"))
     if problems:
-        raise _Invalid(problems)
+        raise InvalidRecord(problems)
     return content
 
 
@@ -136,22 +136,22 @@ def _apply(
     raw: dict[str, Any],
     record_id: uuid.UUID,
 ) -> SyncResult:
-    content = _content(session, operation_id, raw)
+    content = checked_content(session, operation_id, raw)
     base_version = raw.get("base_version")
     if base_version is not None and (
         isinstance(base_version, bool) or not isinstance(base_version, int)
     ):
-        raise _Invalid([FieldProblem("base_version", "must be a whole number")])
+        raise InvalidRecord([FieldProblem("base_version", "must be a whole number")])
     existing = session.get(Headcount, record_id)
     recorded_at = None
     if raw.get("recorded_at") is not None:
         problems: list[FieldProblem] = []
         recorded_at = _time(raw.get("recorded_at"), "recorded_at", problems)
         if problems:
-            raise _Invalid(problems)
+            raise InvalidRecord(problems)
     if existing is None:
         if base_version is not None:
-            raise _Invalid([FieldProblem("base_version", "there is no such record to edit")])
+            raise InvalidRecord([FieldProblem("base_version", "there is no such record to edit")])
         session.add(
             Headcount(
                 id=record_id,
@@ -169,7 +169,7 @@ def _apply(
         return SyncResult(str(record_id), "created", 1)
     if existing.operation_id != operation_id or existing.organisation_id != organisation_id:
         # Never say whose it is: ids are random, a clash means a faulty client.
-        raise _Invalid([FieldProblem("id", "is already used by another record")])
+        raise InvalidRecord([FieldProblem("id", "is already used by another record")])
     if _same(existing, content):
         return SyncResult(str(record_id), "duplicate", existing.version)
     if base_version is None or base_version != existing.version:
@@ -222,7 +222,7 @@ def sync_headcounts(
                         record_id=record_id,
                     )
                 break
-            except _Invalid as exc:
+            except InvalidRecord as exc:
                 result = SyncResult(str(record_id), "invalid", errors=exc.problems)
                 break
             except IntegrityError:

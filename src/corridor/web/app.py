@@ -82,13 +82,21 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _is_openrosa(request: Request) -> bool:
+    return request.url.path.startswith("/openrosa/")
+
+
 def _install_error_handlers(app: FastAPI) -> None:
+    from corridor.crossings.openrosa_api import openrosa_error
+
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
 
     @app.exception_handler(CorridorError)
     async def _corridor(request: Request, exc: CorridorError) -> Response:
+        if _is_openrosa(request):
+            return openrosa_error(exc.status, exc.detail)
         if _is_api(request):
             return problems.corridor_error_response(request, exc)
         if exc.status == 401:
@@ -104,6 +112,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if _is_openrosa(request):
+            return openrosa_error(400, "the request is not a valid OpenRosa request")
         if _is_api(request):
             return problems.validation_error_response(request, exc)
         fields = [".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()]
@@ -118,6 +128,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_openrosa(request):
+            return openrosa_error(exc.status_code, str(exc.detail))
         if _is_api(request) or request.url.path.startswith("/static/"):
             return problems.http_error_response(request, exc)
         return render(
@@ -162,6 +174,7 @@ def _routers() -> list[Any]:
     from corridor.accounts import pages as accounts_pages
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
+    from corridor.crossings import forms_api, openrosa_api
     from corridor.jobs import api as jobs_api
     from corridor.operations import api as operations_api
     from corridor.operations import corridor_api
@@ -179,6 +192,8 @@ def _routers() -> list[Any]:
         routing_api.router_api,
         corridor_api.router,
         crossings_api.router,
+        forms_api.router,
+        openrosa_api.router,
         accounts_pages.router,
         operations_pages.router,
         routing_pages.router,

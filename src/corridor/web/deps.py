@@ -187,6 +187,55 @@ def require(action: Action) -> Callable[..., OperationContext]:
     return _tag(dependency, "operation", action)  # type: ignore[return-value]
 
 
+class DeviceUnauthenticated(Unauthenticated):
+    """401 for an OpenRosa client: it retries with HTTP Basic credentials."""
+
+
+def require_device(action: Action) -> Callable[..., OperationContext]:
+    """Dependency for an OpenRosa route (``/openrosa/{slug}/...``) that needs ``action``.
+
+    Field apps authenticate with HTTP Basic on every request: an app credential
+    issued for this operation, or the officer's own login and password.
+    """
+    from corridor.crossings import devices  # the capability owns its credentials
+
+    def dependency(request: Request, slug: str, session: DbSession) -> OperationContext:
+        credentials = devices.parse_basic(request.headers.get("authorization"))
+        if credentials is None:
+            raise DeviceUnauthenticated("sign in with the credentials of your device")
+        try:
+            login = devices.authenticate_basic(
+                session,
+                request.app.state.settings,
+                username=credentials[0],
+                password=credentials[1],
+                address=client_address(request),
+            )
+        except Unauthenticated as error:
+            session.commit()  # keep the throttle's count of the failure
+            raise DeviceUnauthenticated(error.detail) from None
+        principal = accounts.principal_for(session, user_id=login.user_id)
+        if principal is None:
+            raise DeviceUnauthenticated("this account is disabled")
+        try:
+            ref = operations.lookup(session, slug=slug)
+        except NotFound:
+            raise NotFound("no such operation") from None
+        decision = decide(principal, ref.participation, action)
+        if not decision.participating or login.operation_id not in (None, ref.id):
+            raise NotFound("no such operation")
+        if not decision.allowed:
+            raise Forbidden("your role does not allow this in this operation")
+        set_actor(session, Actor(label=login.label, user_id=principal.user_id))
+        request.state.principal = principal
+        request.state.operation = ref
+        request.state.device_login = login
+        return OperationContext(principal, ref, decision, session)
+
+    dependency.__name__ = f"require_device_{action.value.replace('.', '_')}"
+    return _tag(dependency, "operation", action)  # type: ignore[return-value]
+
+
 CurrentPrincipal = Annotated[Principal, Depends(signed_in)]
 OptionalPrincipal = Annotated[Principal | None, Depends(public)]
 

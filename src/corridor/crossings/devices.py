@@ -1,0 +1,193 @@
+"""Credentials of field devices, and HTTP Basic authentication for OpenRosa clients.
+
+ODK Collect sends the credentials with every request. App credentials are
+random secrets checked with one SHA-256 (nothing to guess). A user's own
+password is checked with argon2 once, and the success remembered in memory
+for ten minutes under a digest of login and password, so a sync of a hundred
+forms does not cost a hundred argon2 runs; a changed or wrong password never
+matches a remembered digest.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corridor.accounts import service as accounts
+from corridor.accounts import tokens
+from corridor.accounts.models import User
+from corridor.config import Settings
+from corridor.crossings.models import DeviceCredential
+from corridor.db.types import utcnow
+from corridor.errors import InvalidInput, NotFound, Unauthenticated
+
+DEVICE_PREFIX = "dev-"
+PASSWORD_CACHE_SECONDS = 600
+_MAX_CACHED = 10_000
+
+
+@dataclass(frozen=True)
+class DeviceLogin:
+    """Who a Basic-authenticated request acts as."""
+
+    user_id: int
+    label: str
+    device_credential_id: int | None = None
+    operation_id: int | None = None  # a device credential works in one operation only
+
+
+class _PasswordCache:
+    """Successful password checks, by a keyed digest of (login, password), for a while."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key = secrets.token_bytes(32)  # digests are useless outside this process
+        self._entries: dict[bytes, tuple[int, float]] = {}
+
+    def _digest(self, login: str, password: str) -> bytes:
+        return hmac.new(self._key, f"{login}\0{password}".encode(), hashlib.sha256).digest()
+
+    def get(self, login: str, password: str) -> int | None:
+        digest = self._digest(login, password)
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None or entry[1] < time.monotonic():
+                self._entries.pop(digest, None)
+                return None
+            return entry[0]
+
+    def put(self, login: str, password: str, user_id: int) -> None:
+        with self._lock:
+            if len(self._entries) >= _MAX_CACHED:
+                self._entries.clear()
+            self._entries[self._digest(login, password)] = (
+                user_id,
+                time.monotonic() + PASSWORD_CACHE_SECONDS,
+            )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+password_cache = _PasswordCache()
+
+
+def parse_basic(header: str | None) -> tuple[str, str] | None:
+    """(username, password) of an ``Authorization: Basic`` header, or None."""
+    if not header:
+        return None
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value.strip():
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except ValueError:
+        return None
+    username, sep, password = decoded.partition(":")
+    if not sep:
+        return None
+    return username, password
+
+
+def authenticate_basic(
+    session: Session, settings: Settings, *, username: str, password: str, address: str
+) -> DeviceLogin:
+    """The device or user behind Basic credentials; ``Unauthenticated`` otherwise.
+
+    A failed user password is counted by the sign-in throttle (the caller must
+    commit before answering, as for the sign-in page).
+    """
+    if username.startswith(DEVICE_PREFIX):
+        credential = session.scalar(
+            select(DeviceCredential).where(DeviceCredential.username == username)
+        )
+        if credential is None or credential.revoked_at is not None:
+            raise Unauthenticated("the device credentials are unknown or revoked")
+        if not hmac.compare_digest(credential.secret_hash, tokens.digest(password)):
+            raise Unauthenticated("the device credentials are unknown or revoked")
+        user = session.get(User, credential.user_id)
+        if user is None or not user.active:
+            raise Unauthenticated("the officer this device was issued to is disabled")
+        now = utcnow()
+        if credential.last_used_at is None or (now - credential.last_used_at).total_seconds() > 300:
+            credential.last_used_at = now
+        return DeviceLogin(
+            user.id, f"device:{credential.name}", credential.id, credential.operation_id
+        )
+    login = username.strip().lower()
+    user_id = password_cache.get(login, password)
+    if user_id is None:
+        user = accounts.authenticate_password(
+            session, settings, login=login, password=password, address=address
+        )
+        user_id = user.id
+        password_cache.put(login, password, user_id)
+    return DeviceLogin(user_id, login)
+
+
+# Managing device credentials -------------------------------------------------------
+
+
+def issue(
+    session: Session, *, operation_id: int, user_id: int, name: str, created_by_id: int | None
+) -> tuple[str, DeviceCredential]:
+    """A new credential for one officer's device; the secret is returned once."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("name", "is required")
+    if len(name) > 100:
+        raise InvalidInput("name", "must be at most 100 characters")
+    secret, digest = tokens.new_secret("crp")
+    credential = DeviceCredential(
+        operation_id=operation_id,
+        user_id=user_id,
+        name=name,
+        username=DEVICE_PREFIX + secrets.token_hex(8),
+        secret_hash=digest,
+        created_by_id=created_by_id,
+    )
+    session.add(credential)
+    session.flush()
+    return secret, credential
+
+
+def list_credentials(session: Session, *, operation_id: int) -> list[DeviceCredential]:
+    return list(
+        session.scalars(
+            select(DeviceCredential)
+            .where(DeviceCredential.operation_id == operation_id)
+            .order_by(DeviceCredential.id)
+        )
+    )
+
+
+def revoke(session: Session, *, operation_id: int, credential_id: int) -> DeviceCredential:
+    credential = session.get(DeviceCredential, credential_id)
+    if credential is None or credential.operation_id != operation_id:
+        raise NotFound("no such device credential")
+    if credential.revoked_at is None:
+        credential.revoked_at = utcnow()
+    session.flush()
+    return credential
+
+
+def collect_settings(*, server_url: str, username: str, secret: str, project: str) -> str:
+    """The JSON that ODK Collect reads from a settings QR code (zlib, then base64)."""
+    import json
+    import zlib
+
+    payload = {
+        "general": {"server_url": server_url, "username": username, "password": secret},
+        "admin": {},
+        "project": {"name": project},
+    }
+    return base64.b64encode(zlib.compress(json.dumps(payload).encode())).decode()

@@ -1,0 +1,265 @@
+"""Field forms of an operation: the shipped XLSForms, uploaded versions, states, media.
+
+Every operation starts with the forms Corridor ships (converted once per
+process with pyxform). A coordinator may publish a new version by uploading an
+XLSForm; a refused upload changes nothing and the current version keeps
+working. Every version stays: a device that was offline may still submit to an
+old one, and its submission is stored against that version.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from functools import cache
+from importlib import resources
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from corridor.crossings.models import Form, FormKind, FormState, FormVersion
+from corridor.crossings.xlsform import (
+    ConvertedForm,
+    convert_xlsform,
+    java_available,
+    odk_validate_xform,
+)
+from corridor.errors import Conflict, InvalidInput, NotFound
+from corridor.operations.models import AdminArea, Checkpoint
+
+SHIPPED = {"registration": FormKind.REGISTRATION, "headcount": FormKind.HEADCOUNT}
+MEDIA_FILES = ("checkpoints.csv", "admin_areas.csv")
+
+
+@cache
+def shipped_xlsform(name: str) -> bytes:
+    return resources.files("corridor.crossings").joinpath("forms", f"{name}.xlsx").read_bytes()
+
+
+@cache
+def shipped_form(name: str) -> ConvertedForm:
+    """A shipped form converted by pyxform (once per process: conversion takes a while)."""
+    return convert_xlsform(shipped_xlsform(name), f"{name}.xlsx")
+
+
+def md5_of(xform: str) -> str:
+    return hashlib.md5(xform.encode(), usedforsecurity=False).hexdigest()
+
+
+def ensure_shipped_forms(session: Session, *, operation_id: int) -> None:
+    """Give the operation the shipped forms it does not have yet (idempotent)."""
+    have = set(session.scalars(select(Form.xml_form_id).where(Form.operation_id == operation_id)))
+    for name in SHIPPED:
+        if name not in have:
+            _store(
+                session,
+                operation_id=operation_id,
+                converted=shipped_form(name),
+                xlsform=shipped_xlsform(name),
+                filename=f"{name}.xlsx",
+                created_by_id=None,
+                validated_by="ODK Validate (shipped; checked by the test suite)",
+            )
+
+
+def publish(
+    session: Session,
+    *,
+    operation_id: int,
+    content: bytes,
+    filename: str,
+    created_by_id: int | None,
+    validate: bool = True,
+) -> FormVersion:
+    """Publish an uploaded XLSForm as a new form or a new version of one.
+
+    The same version uploaded again with the same XForm is answered with the
+    version already stored; a different form under an existing version number
+    is a conflict (raise ``version`` in the settings sheet).
+    """
+    converted = convert_xlsform(content, filename)
+    if not converted.version:
+        raise InvalidInput("xlsform", "the settings sheet must give a version")
+    form = find_form(session, operation_id=operation_id, xml_form_id=converted.xml_form_id)
+    if form is not None:
+        existing = session.scalar(
+            select(FormVersion).where(
+                FormVersion.form_id == form.id, FormVersion.version == converted.version
+            )
+        )
+        if existing is not None:
+            if existing.md5 == md5_of(converted.xform):
+                return existing
+            raise Conflict(
+                f"version {converted.version} of {converted.xml_form_id} is already published "
+                "with different content; raise the version in the settings sheet"
+            )
+    validated_by = ""
+    if validate and java_available():
+        odk_validate_xform(converted.xform, media_files(session, operation_id=operation_id))
+        validated_by = "ODK Validate"
+    return _store(
+        session,
+        operation_id=operation_id,
+        converted=converted,
+        xlsform=content,
+        filename=filename,
+        created_by_id=created_by_id,
+        validated_by=validated_by,
+        form=form,
+    )
+
+
+def _store(
+    session: Session,
+    *,
+    operation_id: int,
+    converted: ConvertedForm,
+    xlsform: bytes,
+    filename: str,
+    created_by_id: int | None,
+    validated_by: str,
+    form: Form | None = None,
+) -> FormVersion:
+    if form is None:
+        form = Form(
+            operation_id=operation_id,
+            xml_form_id=converted.xml_form_id,
+            title=converted.title[:200],
+            kind=SHIPPED.get(converted.xml_form_id, FormKind.OTHER),
+        )
+        session.add(form)
+        session.flush()
+    else:
+        form.title = converted.title[:200]
+    version = FormVersion(
+        form_id=form.id,
+        operation_id=operation_id,
+        version=converted.version,
+        xlsform=xlsform,
+        xlsform_filename=filename[:200],
+        xform=converted.xform,
+        md5=md5_of(converted.xform),
+        repeats=converted.repeats,
+        binary_fields=converted.binary_fields,
+        media_files=converted.media_files,
+        validated_by=validated_by,
+        created_by_id=created_by_id,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def find_form(session: Session, *, operation_id: int, xml_form_id: str) -> Form | None:
+    return session.scalar(
+        select(Form).where(Form.operation_id == operation_id, Form.xml_form_id == xml_form_id)
+    )
+
+
+def get_form(session: Session, *, operation_id: int, xml_form_id: str) -> Form:
+    form = find_form(session, operation_id=operation_id, xml_form_id=xml_form_id)
+    if form is None:
+        raise NotFound("no such form")
+    return form
+
+
+def list_forms(session: Session, *, operation_id: int) -> list[tuple[Form, FormVersion]]:
+    """Every form of the operation with its current (latest) version."""
+    ensure_shipped_forms(session, operation_id=operation_id)
+    latest = (
+        select(FormVersion.form_id, func.max(FormVersion.id).label("version_id"))
+        .where(FormVersion.operation_id == operation_id)
+        .group_by(FormVersion.form_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Form, FormVersion)
+        .join(latest, latest.c.form_id == Form.id)
+        .join(FormVersion, FormVersion.id == latest.c.version_id)
+        .order_by(Form.xml_form_id)
+    ).all()
+    return [(form, version) for form, version in rows]
+
+
+def current_version(session: Session, *, form: Form) -> FormVersion:
+    version = session.scalar(
+        select(FormVersion)
+        .where(FormVersion.form_id == form.id)
+        .order_by(FormVersion.id.desc())
+        .limit(1)
+    )
+    if version is None:
+        raise NotFound("the form has no published version")
+    return version
+
+
+def get_version(session: Session, *, form: Form, version: str) -> FormVersion:
+    found = session.scalar(
+        select(FormVersion).where(FormVersion.form_id == form.id, FormVersion.version == version)
+    )
+    if found is None:
+        raise NotFound("no such form version")
+    return found
+
+
+def list_versions(session: Session, *, form: Form) -> list[FormVersion]:
+    return list(
+        session.scalars(
+            select(FormVersion).where(FormVersion.form_id == form.id).order_by(FormVersion.id)
+        )
+    )
+
+
+def set_state(session: Session, *, form: Form, state: str) -> Form:
+    try:
+        form.state = FormState(state)
+    except ValueError:
+        raise InvalidInput("state", "must be open, closing or closed") from None
+    session.flush()
+    return form
+
+
+# Media files (choice lists the forms read from CSV) -------------------------------
+
+
+def media_files(session: Session, *, operation_id: int) -> dict[str, bytes]:
+    """The CSV choice lists of the operation, built from its checkpoints and gazetteer."""
+    checkpoints = session.execute(
+        select(Checkpoint.id, Checkpoint.name)
+        .where(Checkpoint.operation_id == operation_id)
+        .order_by(Checkpoint.id)
+    ).all()
+    areas = session.execute(
+        select(AdminArea.pcode, AdminArea.name_en, AdminArea.name_ar)
+        .where(AdminArea.operation_id == operation_id)
+        .order_by(AdminArea.pcode)
+    ).all()
+    return {
+        "checkpoints.csv": _csv(["name", "label"], [(str(cid), name) for cid, name in checkpoints]),
+        "admin_areas.csv": _csv(
+            ["name", "label", "label_ar"],
+            [
+                (pcode, f"{name_en} ({pcode})", name_ar or name_en)
+                for pcode, name_en, name_ar in areas
+            ],
+        ),
+    }
+
+
+def _csv(header: list[str], rows: list[tuple[str, ...]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    if not rows:  # JavaRosa refuses an empty choice file; an explicit placeholder row
+        writer.writerow(["none", "—"] + [""] * (len(header) - 2))
+    return buffer.getvalue().encode()
+
+
+def media_file(session: Session, *, operation_id: int, name: str) -> bytes:
+    files = media_files(session, operation_id=operation_id)
+    if name not in files:
+        raise NotFound("no such media file")
+    return files[name]

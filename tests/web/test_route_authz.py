@@ -4,7 +4,8 @@ New routes are covered automatically: each must declare its access through
 exactly one of the dependencies in ``corridor.web.deps`` (public, signed_in,
 require(action)); public ones must be on the short allowlist below; an
 anonymous request gets 401 (API) or a redirect to sign-in (pages); a user of
-an organisation outside an operation gets 404 for every route under it, so the
+an organisation outside an operation gets 404 for every route under it (field
+apps' OpenRosa routes included, with Basic credentials), so the
 existence of an operation does not leak.
 """
 
@@ -23,6 +24,7 @@ from starlette.routing import Mount, Route
 from corridor.accounts.models import Role
 from corridor.runtime import Runtime
 from tests.conftest import STRONG_PASSWORD
+from tests.crossings.test_openrosa import basic
 from tests.factories import Factory
 from tests.web.conftest import bearer
 
@@ -122,6 +124,10 @@ def test_anonymous_requests_get_401_or_a_redirect_to_sign_in(
             ok = response.status_code == 401 and response.headers["content-type"].startswith(
                 "application/problem+json"
             )
+        elif path.startswith("/openrosa/"):  # field apps: a Basic challenge, then retry
+            ok = response.status_code == 401 and response.headers.get(
+                "www-authenticate", ""
+            ).startswith("Basic")
         else:
             ok = response.status_code == 303 and response.headers["location"].startswith("/signin")
         if not ok:
@@ -151,6 +157,8 @@ def test_outsiders_get_404_for_everything_under_an_operation(
             continue
         url = _url(path, world["slug"])
         headers = bearer(world["outsider_token"]) if path.startswith("/api/") else {}
+        if path.startswith("/openrosa/"):
+            headers = basic(world["outsider"].login, STRONG_PASSWORD)
         response = client.request(method, url, headers=headers, follow_redirects=False)
         checked += 1
         if response.status_code != 404:

@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
 from corridor.audit.models import AuditRecord
 from corridor.cli import app
 from corridor.config import Settings
+from corridor.crossings.models import Form, Registration, Submission
 from corridor.db.engine import make_engine
+from corridor.db.session import unit_of_work
 from corridor.runtime import Runtime
 from tests.conftest import STRONG_PASSWORD
 from tests.factories import Factory
@@ -155,6 +157,10 @@ def test_demo_loads_twice_and_audit_verify_catches_tampering(
     assert "demo" in first.stderr and str(settings.data_dir) in first.stderr
     again = corridor(["demo", "--no-serve"], settings, extra_env=env)
     assert again.returncode == 0, again.stderr
+    with unit_of_work(runtime.factory) as session:  # loaded once, not twice
+        assert session.scalar(select(func.count()).select_from(Registration)) == 12
+        assert session.scalar(select(func.count()).select_from(Submission)) == 12
+        assert session.scalar(select(func.count()).select_from(Form)) == 2
     verified = corridor(["audit", "verify"], settings)
     assert verified.returncode == 0 and verified.stdout.strip().endswith("OK"), verified.stdout
     engine = make_engine(settings.effective_database_url)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from corridor.accounts.models import Role
 from corridor.crossings import devices, forms
+from corridor.crossings.collect import build_instance
 from corridor.crossings.models import (
     Headcount,
     Registration,
@@ -32,7 +33,6 @@ from corridor.operations.models import Checkpoint
 from corridor.runtime import Runtime
 from corridor.web.app import create_app
 from tests.conftest import STRONG_PASSWORD
-from tests.crossings.collect import build_instance
 from tests.factories import Factory
 from tests.web.conftest import bearer
 

@@ -1,4 +1,4 @@
-"""Instances built the way ODK Collect builds them, for tests and benchmarks.
+"""Instances built the way ODK Collect builds them: for the demo, benchmarks and tests.
 
 Collect fills a copy of the XForm's primary instance, drops the repeat
 templates, adds one element per repeat row, sets ``meta/instanceID`` (and

@@ -261,6 +261,8 @@ class SubmissionAttachment(PersonalDataMixin, InOperation, Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
 
+    submission: Mapped[Submission] = relationship()
+
     audit_entity = "submission_attachment"
     audit_exclude = frozenset({"content"})
 
@@ -296,6 +298,8 @@ class Registration(PersonalDataMixin, InOperation, Base):
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Declared so that one flush inserts the submission before its registration.
+    submission: Mapped[Submission] = relationship()
     members: Mapped[list[RegistrationMember]] = relationship(
         back_populates="registration",
         order_by="RegistrationMember.position",

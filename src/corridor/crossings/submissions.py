@@ -177,7 +177,6 @@ def receive(
         lawful_basis=basis,
     )
     session.add(submission)
-    session.flush()
     if previous is not None:
         previous.superseded_by_id = submission.id
     _add_attachments(session, submission, attachments)
@@ -188,6 +187,8 @@ def receive(
 
 def _add_attachments(session: Session, submission: Submission, uploads: list[Upload]) -> bool:
     """Store the expected attachments not stored yet; True when any was added."""
+    if not uploads:
+        return False
     have = set(
         session.scalars(
             select(SubmissionAttachment.name).where(
@@ -203,7 +204,7 @@ def _add_attachments(session: Session, submission: Submission, uploads: list[Upl
         session.add(
             SubmissionAttachment(
                 id=uuid.uuid4(),
-                submission_id=submission.id,
+                submission=submission,
                 operation_id=submission.operation_id,
                 name=upload.name,
                 content_type=upload.content_type[:100],
@@ -456,7 +457,7 @@ def _store_projection(
                 members=[],
             )
             session.add(registration)
-        registration.submission_id = submission.id
+        registration.submission = submission
         registration.checkpoint_id = submission.checkpoint_id
         registration.officer_id = submission.officer_id
         registration.device_id = submission.device_id

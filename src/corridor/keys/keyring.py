@@ -64,7 +64,29 @@ class Keyring:
     def current_key(
         self, session: Session, operation_id: int | None, purpose: str = DATA
     ) -> tuple[int, bytes]:
-        """The newest live key for (operation, purpose), created on first use."""
+        """The newest live key for (operation, purpose), created on first use.
+
+        Read once per transaction: a request that encrypts a record and then
+        audits it asks twice, and keys change only in other transactions.
+        """
+        scope = scope_of(operation_id)
+        memo = self._transaction_memo(session)
+        found = memo.get((scope, purpose))
+        if found is None:
+            found = memo[(scope, purpose)] = self._current_key(session, operation_id, purpose)
+        return found
+
+    @staticmethod
+    def _transaction_memo(session: Session) -> dict[tuple[str, str], tuple[int, bytes]]:
+        transaction = session.get_transaction()
+        held = session.info.get("_keyring_memo")
+        if held is None or held[0] is not transaction:
+            held = session.info["_keyring_memo"] = (transaction, {})
+        return held[1]
+
+    def _current_key(
+        self, session: Session, operation_id: int | None, purpose: str
+    ) -> tuple[int, bytes]:
         scope = scope_of(operation_id)
         conn = session.connection()
         row = conn.execute(
@@ -147,6 +169,7 @@ class Keyring:
     def destroy(self, session: Session, operation_id: int) -> int:
         """Destroy every key of an operation (final purge); returns how many."""
         scope = scope_of(operation_id)
+        session.info.pop("_keyring_memo", None)
         result = session.connection().execute(
             update(_T)
             .where(_T.c.scope == scope, _T.c.destroyed_at.is_(None))

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 
 from corridor.accounts.permissions import Action
 from corridor.crossings import forms, openrosa, submissions
@@ -201,14 +202,24 @@ def submission_post(
     parts: SubmissionParts = Depends(read_parts),
 ) -> Response:
     """Store a submission (201), acknowledge one already stored (202); safe to resend."""
-    received = submissions.receive(
-        ctx.session,
-        operation_id=ctx.operation.id,
-        organisation_id=min(ctx.decision.organisation_ids),
-        login=request.state.device_login,
-        xml=parts.xml,
-        attachments=parts.uploads,
-    )
+    for attempt in range(2):
+        try:
+            with ctx.session.begin_nested():
+                received = submissions.receive(
+                    ctx.session,
+                    operation_id=ctx.operation.id,
+                    organisation_id=min(ctx.decision.organisation_ids),
+                    login=request.state.device_login,
+                    xml=parts.xml,
+                    attachments=parts.uploads,
+                )
+            break
+        except IntegrityError:
+            # The same instance arrived through another worker a moment ago (PostgreSQL
+            # lets both insert and refuses the second): answer against the stored one.
+            ctx.session.expire_all()
+            if attempt:
+                raise
     ctx.session.commit()  # acknowledged only once committed
     log.info(
         "submission %s stored for operation %s (status %s)",

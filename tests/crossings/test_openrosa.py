@@ -410,3 +410,30 @@ def test_a_new_version_is_published_and_old_ones_still_accepted(
     )
     assert same.status_code == 201  # the same version again: answered, stored once
     assert len(client.get(f"{api}/registration/versions", headers=world["coordinator"]).json()) == 2
+
+
+def test_a_coordinator_issues_device_credentials_shown_once_as_a_qr_code(
+    world: dict[str, Any], runtime: Runtime, factory: Factory
+) -> None:
+    import json
+    import zlib
+
+    client, api = world["client"], f"/api/v1/operations/{world['slug']}/devices"
+    issued = client.post(
+        api, json={"name": "Phone 9", "user_id": world["officer"].id}, headers=world["coordinator"]
+    )
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    assert body["qr_svg"].lstrip().startswith("<svg")
+    settings = json.loads(zlib.decompress(base64.b64decode(body["collect_settings"])))
+    assert settings["general"]["server_url"].endswith(f"/openrosa/{world['slug']}")
+    assert settings["general"]["username"] == body["username"]
+    device = basic(body["username"], body["secret"])
+    assert client.get(f"{world['base']}/formList", headers=device).status_code == 200
+    listed = client.get(api, headers=world["coordinator"]).json()
+    assert all("secret" not in item for item in listed) and len(listed) == 2
+    outsider = factory.user(factory.organisation(), Role.COORDINATOR)
+    foreign = client.post(
+        api, json={"name": "x", "user_id": outsider.id}, headers=world["coordinator"]
+    )
+    assert foreign.status_code == 403

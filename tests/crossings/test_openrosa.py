@@ -14,8 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 from defusedxml import ElementTree
-from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from corridor.accounts.models import Role
 from corridor.crossings import devices, forms
@@ -29,119 +28,12 @@ from corridor.crossings.models import (
 )
 from corridor.db.session import unit_of_work
 from corridor.db.types import utcnow
-from corridor.operations.models import Checkpoint
 from corridor.runtime import Runtime
-from corridor.web.app import create_app
 from tests.conftest import STRONG_PASSWORD
+from tests.crossings.openrosa_helpers import basic, count, post, registration
 from tests.factories import Factory
-from tests.web.conftest import bearer
 
 LIST_NS = "{http://openrosa.org/xforms/xformsList}"
-
-
-def basic(username: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}", "X-OpenRosa-Version": "1.0"}
-
-
-@pytest.fixture
-def world(runtime: Runtime, factory: Factory) -> dict[str, Any]:
-    lead, other = factory.organisation(), factory.organisation()
-    operation = factory.operation(lead)
-    elsewhere = factory.operation(other)
-    officer = factory.user(lead, Role.FIELD_OFFICER)
-    coordinator = factory.user(lead, Role.COORDINATOR)
-    with unit_of_work(runtime.factory) as session:
-        checkpoint = Checkpoint(operation_id=operation.id, name="Gate 1", lon=1.53, lat=42.50)
-        session.add(checkpoint)
-        session.flush()
-        checkpoint_id = checkpoint.id
-        forms.ensure_shipped_forms(session, operation_id=operation.id)
-        secret, credential = devices.issue(
-            session,
-            operation_id=operation.id,
-            user_id=officer.id,
-            name="Phone 1",
-            created_by_id=coordinator.id,
-        )
-        device = basic(credential.username, secret)
-        xform = {
-            name: forms.current_version(
-                session, form=forms.get_form(session, operation_id=operation.id, xml_form_id=name)
-            ).xform
-            for name in ("registration", "headcount")
-        }
-    app = create_app(runtime=runtime, start_jobs=False)
-    return {
-        "app": app,
-        "client": TestClient(app),
-        "base": f"/openrosa/{operation.slug}",
-        "slug": operation.slug,
-        "elsewhere": elsewhere.slug,
-        "operation_id": operation.id,
-        "device": device,
-        "credential_id": credential.id,
-        "officer": officer,
-        "coordinator": bearer(factory.token(coordinator)),
-        "checkpoint": checkpoint_id,
-        "xform": xform,
-    }
-
-
-def registration(world: dict[str, Any], **changes: Any) -> tuple[bytes, str]:
-    values = {
-        "checkpoint": str(world["checkpoint"]),
-        "start": utcnow().isoformat(),
-        "end": utcnow().isoformat(),
-        "deviceid": "collect:abc123",
-        "consent/explained": "purpose sharing rights",
-        "consent/given": "yes",
-        "destination_pcode": "AD07",
-        "destination_text": "Andorra la Vella",
-    }
-    values.update(changes.pop("values", {}))
-    members = changes.pop(
-        "members",
-        [
-            {
-                "relationship": "head",
-                "given_name_ar": "محمد",
-                "family_name_ar": "الأحمد",
-                "given_name_lat": "Mohammed",
-                "family_name_lat": "Al-Ahmad",
-                "sex": "male",
-                "dob_precision": "year",
-                "dob": "1980-01-01",
-                "wg_walking": "3",
-                "specific_needs": "DS SM",
-            },
-            {
-                "relationship": "daughter",
-                "given_name_ar": "سارة",
-                "sex": "female",
-                "dob_precision": "estimated_age",
-                "age_estimate": "9",
-                "child_status": "accompanied",
-            },
-        ],
-    )
-    return build_instance(world["xform"]["registration"], values, {"member": members}, **changes)
-
-
-def post(
-    world: dict[str, Any], xml: bytes, files: dict[str, bytes] | None = None, **kw: Any
-) -> Any:
-    parts = [("xml_submission_file", ("submission.xml", xml, "text/xml"))]
-    for name, content in (files or {}).items():
-        parts.append((name, (name, content, "image/jpeg")))
-    return world["client"].post(
-        f"{world['base']}/submission", files=parts, headers=kw.get("headers", world["device"])
-    )
-
-
-def count(runtime: Runtime, model: Any) -> int:
-    with unit_of_work(runtime.factory) as session:
-        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
 def test_form_list_download_and_manifest_as_collect_reads_them(world: dict[str, Any]) -> None:

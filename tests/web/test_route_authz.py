@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from corridor.accounts.models import Role
 from corridor.runtime import Runtime
 from tests.conftest import STRONG_PASSWORD
-from tests.crossings.test_openrosa import basic
+from tests.crossings.openrosa_helpers import basic
 from tests.factories import Factory
 from tests.web.conftest import bearer
 

@@ -174,7 +174,7 @@ def _routers() -> list[Any]:
     from corridor.accounts import pages as accounts_pages
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
-    from corridor.crossings import forms_api, openrosa_api
+    from corridor.crossings import forms_api, openrosa_api, submissions_api
     from corridor.jobs import api as jobs_api
     from corridor.operations import api as operations_api
     from corridor.operations import corridor_api
@@ -193,6 +193,7 @@ def _routers() -> list[Any]:
         corridor_api.router,
         crossings_api.router,
         forms_api.router,
+        submissions_api.router,
         openrosa_api.router,
         accounts_pages.router,
         operations_pages.router,

@@ -57,6 +57,8 @@ def world(runtime: Runtime, factory: Factory) -> dict[str, Any]:
         "credential_id": credential.id,
         "officer": officer,
         "coordinator": bearer(factory.token(coordinator)),
+        "coordinator_user": coordinator,
+        "lead": lead,
         "checkpoint": checkpoint_id,
         "xform": xform,
     }

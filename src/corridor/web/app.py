@@ -175,6 +175,7 @@ def _routers() -> list[Any]:
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
     from corridor.crossings import forms_api, openrosa_api, submissions_api
+    from corridor.crossings import pages as crossings_pages
     from corridor.jobs import api as jobs_api
     from corridor.operations import api as operations_api
     from corridor.operations import corridor_api
@@ -198,6 +199,7 @@ def _routers() -> list[Any]:
         accounts_pages.router,
         operations_pages.router,
         routing_pages.router,
+        crossings_pages.router,
     ]
 
 

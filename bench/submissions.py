@@ -345,11 +345,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--per-device", type=int, default=250)
-    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server worker processes (default: 1 on SQLite, which has one writer; 2 otherwise)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--smoke", action="store_true", help="small run for CI")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    if args.workers is None:
+        args.workers = 2 if args.database_url and not args.database_url.startswith("sqlite") else 1
     if args.smoke:
         args.per_device = 15
     result = run(args)

@@ -22,6 +22,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from corridor.accounts.models import OrganisationType, Role
+from corridor.crossings.models import WG_DOMAINS, DobPrecision, FormState, SubmissionState
+from corridor.crossings.submissions import CHILD_STATUSES, RELATIONSHIPS, REUNIFICATION, SEXES
+from corridor.db.mixins import LawfulBasis
 from corridor.operations.models import CorridorStatus, OperationStatus, PartnerStatus
 from corridor.routing.models import HazardKind
 from corridor.web import i18n
@@ -40,6 +43,17 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     Role,
     CorridorStatus,
     HazardKind,
+    FormState,
+    SubmissionState,
+    LawfulBasis,
+    DobPrecision,
+)
+CROSSING_CHOICES = (
+    *sorted(RELATIONSHIPS),
+    *sorted(SEXES),
+    *sorted(CHILD_STATUSES - {""}),
+    *sorted(REUNIFICATION - {""}),
+    *WG_DOMAINS,
 )
 AUDIT_ACTIONS = ("create", "update", "delete", "purge")
 INVITATION_STATES = ("pending", "accepted", "expired", "withdrawn")
@@ -93,6 +107,7 @@ def dynamic_msgids() -> Iterator[str]:
     yield from HAZARD_SEVERITIES
     yield from INCIDENT_STATUSES
     yield from FLAG_STATES
+    yield from CROSSING_CHOICES
 
 
 def _strings(message: object) -> list[str]:

@@ -22,6 +22,7 @@ from corridor.crossings.schemas import (
 from corridor.crossings.xlsform import MAX_XLSFORM_BYTES
 from corridor.errors import Forbidden, InvalidInput, PayloadTooLarge
 from corridor.web.deps import OperationContext, require
+from corridor.web.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/operations/{slug}", tags=["forms"])
 
@@ -168,7 +169,7 @@ def issue_device(
 
 @router.post("/devices/{device_id}/revoke", response_model=DeviceOut)
 def revoke_device(
-    device_id: int, ctx: OperationContext = Depends(require(Action.DEVICE_MANAGE))
+    device_id: RowId, ctx: OperationContext = Depends(require(Action.DEVICE_MANAGE))
 ) -> DeviceOut:
     """Revoke a device's credentials at once (a lost or handed-over phone)."""
     credential = devices.revoke(ctx.session, operation_id=ctx.operation.id, credential_id=device_id)

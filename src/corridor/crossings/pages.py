@@ -32,6 +32,7 @@ from corridor.db.types import utcnow
 from corridor.errors import CorridorError, InvalidInput
 from corridor.operations.models import Checkpoint
 from corridor.web.deps import OperationContext, check_csrf, require
+from corridor.web.schemas import RowId
 from corridor.web.templating import N_, flash, form_errors, render
 
 router = APIRouter(include_in_schema=False)
@@ -291,7 +292,7 @@ def issue_device_page(
 @router.post("/operations/{slug}/devices/{device_id}/revoke")
 def revoke_device_page(
     request: Request,
-    device_id: int,
+    device_id: RowId,
     csrf_token: FormStr = "",
     ctx: OperationContext = Depends(require(Action.DEVICE_MANAGE)),
 ) -> Response:

@@ -172,12 +172,16 @@ def require(action: Action) -> Callable[..., OperationContext]:
         if not decision.allowed:
             raise Forbidden("your role does not allow this in this operation")
         if action in PERSONAL_DATA_ACTIONS:
+            # What was read: the endpoint, and the ids in its path (never the slug).
+            endpoint = request.scope.get("endpoint")
+            ids = [str(value) for name, value in request.path_params.items() if name != "slug"]
             record_access(
                 session,
                 user_id=principal.user_id,
                 operation_id=ref.id,
                 action=str(action),
-                entity_type=request.scope.get("path"),
+                entity_type=getattr(endpoint, "__name__", request.url.path)[:64],
+                entity_id="/".join(ids)[:64] or None,
             )
         request.state.principal = principal
         request.state.operation = ref

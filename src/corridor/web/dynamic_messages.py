@@ -104,3 +104,54 @@ FLAG_STATES = (
     N_("rejected"),
     N_("superseded"),
 )
+
+# corridor.crossings.models.FormState ("closing" and "closed" are shared with the
+# operation statuses)
+FORM_STATES = (
+    N_("open"),
+    N_("closing"),
+    N_("closed"),
+)
+
+# corridor.crossings.models.SubmissionState
+SUBMISSION_STATES = (
+    N_("complete"),
+    N_("missing_attachments"),
+)
+
+# corridor.db.mixins.LawfulBasis
+LAWFUL_BASES = (
+    N_("vital_interest"),
+    N_("public_interest"),
+    N_("consent"),
+    N_("legitimate_interest"),
+    N_("legal_obligation"),
+)
+
+# The registration form's choices (corridor.crossings.submissions)
+RELATIONSHIPS = (
+    N_("head"),
+    N_("spouse"),
+    N_("son"),
+    N_("daughter"),
+    N_("father"),
+    N_("mother"),
+    N_("brother"),
+    N_("sister"),
+    N_("grandchild"),
+    N_("other_relative"),
+    N_("unrelated"),
+)
+SEXES = (N_("female"), N_("male"))
+DOB_PRECISIONS = (N_("exact"), N_("month"), N_("year"), N_("estimated_age"))
+CHILD_STATUSES = (N_("accompanied"), N_("unaccompanied"), N_("separated"))
+REUNIFICATION_STATUSES = (N_("not_started"), N_("tracing"), N_("located"), N_("reunified"))
+# Washington Group Short Set domains (corridor.crossings.models.WG_DOMAINS)
+WG_DOMAINS = (
+    N_("seeing"),
+    N_("hearing"),
+    N_("walking"),
+    N_("cognition"),
+    N_("selfcare"),
+    N_("communication"),
+)

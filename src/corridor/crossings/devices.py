@@ -17,20 +17,22 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from corridor.accounts import service as accounts
 from corridor.accounts import tokens
-from corridor.accounts.models import User
 from corridor.config import Settings
 from corridor.crossings.models import DeviceCredential
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound, Unauthenticated
+from corridor.jobs.cache import VersionedCache, bump
 
 DEVICE_PREFIX = "dev-"
 PASSWORD_CACHE_SECONDS = 600
+CACHE_NAME = "crossings.devices"
 _MAX_CACHED = 10_000
 
 
@@ -107,22 +109,12 @@ def authenticate_basic(
     commit before answering, as for the sign-in page).
     """
     if username.startswith(DEVICE_PREFIX):
-        credential = session.scalar(
-            select(DeviceCredential).where(DeviceCredential.username == username)
-        )
-        if credential is None or credential.revoked_at is not None:
+        known = _credentials(session).get(username)
+        if known is None or not hmac.compare_digest(known.secret_hash, tokens.digest(password)):
             raise Unauthenticated("the device credentials are unknown or revoked")
-        if not hmac.compare_digest(credential.secret_hash, tokens.digest(password)):
-            raise Unauthenticated("the device credentials are unknown or revoked")
-        user = session.get(User, credential.user_id)
-        if user is None or not user.active:
-            raise Unauthenticated("the officer this device was issued to is disabled")
-        now = utcnow()
-        if credential.last_used_at is None or (now - credential.last_used_at).total_seconds() > 300:
-            credential.last_used_at = now
-        return DeviceLogin(
-            user.id, f"device:{credential.name}", credential.id, credential.operation_id
-        )
+        _touch(session, known.id)
+        # The officer's account and roles are checked by the caller (principal_for).
+        return DeviceLogin(known.user_id, f"device:{known.name}", known.id, known.operation_id)
     login = username.strip().lower()
     user_id = password_cache.get(login, password)
     if user_id is None:
@@ -132,6 +124,59 @@ def authenticate_basic(
         user_id = user.id
         password_cache.put(login, password, user_id)
     return DeviceLogin(user_id, login)
+
+
+@dataclass(frozen=True)
+class _Known:
+    id: int
+    name: str
+    user_id: int
+    operation_id: int
+    secret_hash: bytes
+
+
+_touched: dict[int, float] = {}
+
+
+def _load(session: Session) -> dict[str, _Known]:
+    return {
+        c.username: _Known(c.id, c.name, c.user_id, c.operation_id, c.secret_hash)
+        for c in session.scalars(
+            select(DeviceCredential).where(DeviceCredential.revoked_at.is_(None))
+        )
+    }
+
+
+def _credentials(session: Session) -> dict[str, _Known]:
+    """Live credentials by username, cached in each worker; a revocation reaches every
+    worker within the cache's check interval (a quarter of a second by default)."""
+    caches: dict[str, Any] = session.info.setdefault("caches", {})
+    cache = caches.get(CACHE_NAME)
+    if cache is None:
+        settings = session.info.get("settings")
+        interval = settings.cache_check_interval_seconds if settings else 0.25
+        cache = caches[CACHE_NAME] = VersionedCache(CACHE_NAME, _load, interval)
+    return cache.get(session)
+
+
+def _changed(session: Session) -> None:
+    bump(session, CACHE_NAME)
+    cache = session.info.setdefault("caches", {}).get(CACHE_NAME)
+    if cache is not None:
+        session.info.setdefault("after_commit", []).append(cache.invalidate)
+
+
+def _touch(session: Session, credential_id: int) -> None:
+    """Note when a device was last seen (at most every five minutes, per worker)."""
+    now = time.monotonic()
+    if now - _touched.get(credential_id, -1e9) < 300:
+        return
+    _touched[credential_id] = now
+    session.execute(
+        update(DeviceCredential)
+        .where(DeviceCredential.id == credential_id)
+        .values(last_used_at=utcnow())
+    )
 
 
 # Managing device credentials -------------------------------------------------------
@@ -157,6 +202,7 @@ def issue(
     )
     session.add(credential)
     session.flush()
+    _changed(session)
     return secret, credential
 
 
@@ -177,6 +223,7 @@ def revoke(session: Session, *, operation_id: int, credential_id: int) -> Device
     if credential.revoked_at is None:
         credential.revoked_at = utcnow()
     session.flush()
+    _changed(session)
     return credential
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,9 +28,11 @@ from corridor.crossings.xlsform import (
     odk_validate_xform,
 )
 from corridor.errors import Conflict, InvalidInput, NotFound
+from corridor.jobs.cache import VersionedCache, bump
 from corridor.operations.models import AdminArea, Checkpoint
 
 SHIPPED = {"registration": FormKind.REGISTRATION, "headcount": FormKind.HEADCOUNT}
+CACHE_NAME = "crossings.forms"
 MEDIA_FILES = ("checkpoints.csv", "admin_areas.csv")
 
 
@@ -149,6 +153,7 @@ def _store(
     )
     session.add(version)
     session.flush()
+    _changed(session)
     return version
 
 
@@ -218,6 +223,7 @@ def set_state(session: Session, *, form: Form, state: str) -> Form:
     except ValueError:
         raise InvalidInput("state", "must be open, closing or closed") from None
     session.flush()
+    _changed(session)
     return form
 
 
@@ -263,3 +269,71 @@ def media_file(session: Session, *, operation_id: int, name: str) -> bytes:
     if name not in files:
         raise NotFound("no such media file")
     return files[name]
+
+
+# What a submission needs of its form, cached in each worker ---------------------------
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: int
+    version: str
+    repeats: list[str]
+    binary_fields: list[str]
+
+
+@dataclass(frozen=True)
+class FormInfo:
+    id: int
+    xml_form_id: str
+    kind: FormKind
+    state: FormState
+    versions: dict[str, VersionInfo]
+
+
+def _load_forms(session: Session) -> dict[tuple[int, str], FormInfo]:
+    versions: dict[int, dict[str, VersionInfo]] = {}
+    for row in session.execute(
+        select(
+            FormVersion.form_id,
+            FormVersion.id,
+            FormVersion.version,
+            FormVersion.repeats,
+            FormVersion.binary_fields,
+        )
+    ):
+        versions.setdefault(row.form_id, {})[row.version] = VersionInfo(
+            row.id, row.version, list(row.repeats), list(row.binary_fields)
+        )
+    return {
+        (f.operation_id, f.xml_form_id): FormInfo(
+            f.id, f.xml_form_id, f.kind, f.state, versions.get(f.id, {})
+        )
+        for f in session.scalars(select(Form))
+    }
+
+
+def _cache(session: Session) -> VersionedCache[dict[tuple[int, str], FormInfo]]:
+    caches: dict[str, Any] = session.info.setdefault("caches", {})
+    cache = caches.get(CACHE_NAME)
+    if cache is None:
+        settings = session.info.get("settings")
+        interval = settings.cache_check_interval_seconds if settings else 0.25
+        cache = caches[CACHE_NAME] = VersionedCache(CACHE_NAME, _load_forms, interval)
+    return cache
+
+
+def _changed(session: Session) -> None:
+    """Tell every worker that a form or its versions changed."""
+    bump(session, CACHE_NAME)
+    cache = _cache(session)
+    session.info.setdefault("after_commit", []).append(cache.invalidate)
+
+
+def form_info(session: Session, *, operation_id: int, xml_form_id: str) -> FormInfo | None:
+    """A form and its versions as submissions need them (no query while nothing changed)."""
+    found = _cache(session).get(session).get((operation_id, xml_form_id))
+    if found is None:  # published a moment ago through another worker: look once more
+        _cache(session).invalidate()
+        found = _cache(session).get(session).get((operation_id, xml_form_id))
+    return found

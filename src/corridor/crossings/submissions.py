@@ -27,10 +27,8 @@ from corridor.crossings.models import (
     NAME_FIELDS,
     WG_DOMAINS,
     DobPrecision,
-    Form,
     FormKind,
     FormState,
-    FormVersion,
     Headcount,
     Registration,
     RegistrationMember,
@@ -99,16 +97,17 @@ def receive(
 ) -> Received:
     """Store one POST of a submission (the XML, and some or all of its attachments)."""
     instance = parse_instance(xml)
-    form = forms.find_form(session, operation_id=operation_id, xml_form_id=instance.form_id)
+    form = forms.form_info(session, operation_id=operation_id, xml_form_id=instance.form_id)
     if form is None:
         raise NotFound(f"there is no form {instance.form_id!r} in this operation")
     if form.state == FormState.CLOSED:
         raise Forbidden(f"the form {instance.form_id!r} is closed and accepts no submissions")
-    version = session.scalar(
-        select(FormVersion).where(
-            FormVersion.form_id == form.id, FormVersion.version == instance.version
-        )
-    )
+    version = form.versions.get(instance.version)
+    if version is None:
+        # Published a moment ago through another worker? Look once more.
+        version = forms.form_info(
+            session, operation_id=operation_id, xml_form_id=instance.form_id
+        ).versions.get(instance.version)  # type: ignore[union-attr]
     if version is None:
         raise NotFound(f"version {instance.version!r} of {instance.form_id!r} was never published")
     digest = hashlib.sha256(xml).hexdigest()
@@ -257,8 +256,8 @@ def _checkpoint(session: Session, operation_id: int, raw: str, *, required: bool
 def _project(
     session: Session,
     *,
-    form: Form,
-    version: FormVersion,
+    form: forms.FormInfo,
+    version: forms.VersionInfo,
     instance: Instance,
     values: dict[str, str],
     rows: dict[str, list[dict[str, str]]],
@@ -321,7 +320,7 @@ def _text(raw: str, field: str, limit: int) -> str:
 def _registration(
     session: Session,
     operation_id: int,
-    version: FormVersion,
+    version: forms.VersionInfo,
     instance: Instance,
     values: dict[str, str],
     rows: dict[str, list[dict[str, str]]],
@@ -434,7 +433,7 @@ def _member(row: dict[str, str], index: int) -> dict[str, Any]:
 
 def _store_projection(
     session: Session,
-    form: Form,
+    form: forms.FormInfo,
     submission: Submission,
     previous: Submission | None,
     projected: dict[str, Any],

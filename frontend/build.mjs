@@ -4,6 +4,7 @@
 //                          corridor.js   (IIFE, minified: leaflet + htmx + map component)
 //                          corridor.css  (leaflet.css + frontend/src/map.css)
 //                          images/*      (leaflet's control/marker images, same relative URLs)
+//                          tally-sw.js   (the tally screen's service worker, served as /tally-sw.js)
 //
 // Everything is served from our own origin: the field may have no internet.
 
@@ -41,10 +42,25 @@ const result = await esbuild.build({
   metafile: true,
 });
 
+// The tally screen's service worker: a script of its own (served as /tally-sw.js
+// by crossings/tally_pages.py, so that its scope may cover the page).
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { 'tally-sw': 'frontend/src/tally-sw.js' },
+  outdir,
+  bundle: true,
+  format: 'iife',
+  minify: true,
+  target: 'es2020',
+  platform: 'browser',
+  legalComments: 'eof',
+  logLevel: 'info',
+});
+
 await cp(leafletImages, path.join(outdir, 'images'), { recursive: true });
 
 const files = await readdir(outdir);
-for (const required of ['corridor.js', 'corridor.css', 'images']) {
+for (const required of ['corridor.js', 'corridor.css', 'tally-sw.js', 'images']) {
   if (!files.includes(required)) throw new Error(`build did not produce ${required}`);
 }
 

@@ -27,6 +27,10 @@ window.corridor = Object.freeze({ initMaps, styleFor, layerKinds: LAYER_KINDS })
 installMapHooks();
 installRoutingHooks(); // after the maps: it wires the tools of [data-routing-map] pages
 
+import { installTallyHooks } from './tally.js';
+
+installTallyHooks(); // the checkpoint tally screen ([data-tally])
+
 import { fillInvitationToken } from './invitation.js';
 
 if (document.readyState === 'loading') {

@@ -39,6 +39,7 @@ PUBLIC_ALLOWLIST = {
     ("POST", "/api/v1/tokens"),
     ("GET", "/invitations/accept"),
     ("POST", "/invitations/accept"),
+    ("GET", "/tally-sw.js"),  # the tally screen's service worker: a script without data
 }
 FRAMEWORK_PUBLIC = {"/api/openapi.json", "/api/docs", "/docs/oauth2-redirect"}
 SAMPLE_PARAMS = {"pcode": "AD", "slug": None}

@@ -174,7 +174,7 @@ def _routers() -> list[Any]:
     from corridor.accounts import pages as accounts_pages
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
-    from corridor.crossings import forms_api, openrosa_api, submissions_api
+    from corridor.crossings import forms_api, openrosa_api, submissions_api, tally_pages
     from corridor.crossings import pages as crossings_pages
     from corridor.jobs import api as jobs_api
     from corridor.operations import api as operations_api
@@ -200,6 +200,7 @@ def _routers() -> list[Any]:
         operations_pages.router,
         routing_pages.router,
         crossings_pages.router,
+        tally_pages.router,
     ]
 
 

@@ -329,3 +329,29 @@ def test_a_coordinator_issues_device_credentials_shown_once_as_a_qr_code(
         api, json={"name": "x", "user_id": outsider.id}, headers=world["coordinator"]
     )
     assert foreign.status_code == 403
+
+
+def test_another_organisation_cannot_edit_a_submission(
+    world: dict[str, Any], runtime: Runtime, factory: Factory
+) -> None:
+    from types import SimpleNamespace
+
+    xml, instance_id = registration(world)
+    assert post(world, xml).status_code == 201
+    partner = factory.organisation()
+    factory.join(SimpleNamespace(id=world["operation_id"]), partner)  # type: ignore[arg-type]
+    partner_officer = factory.user(partner, Role.FIELD_OFFICER)
+    with unit_of_work(runtime.factory) as session:
+        secret, credential = devices.issue(
+            session,
+            operation_id=world["operation_id"],
+            user_id=partner_officer.id,
+            name="Partner phone",
+            created_by_id=None,
+        )
+    edit, _ = registration(world, deprecated_id=instance_id, values={"destination_text": "X"})
+    refused = post(world, edit, headers=basic(credential.username, secret))
+    assert refused.status_code == 404
+    with unit_of_work(runtime.factory) as session:
+        (reg,) = session.scalars(select(Registration))
+        assert reg.destination_text == "Andorra la Vella"

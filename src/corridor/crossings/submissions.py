@@ -135,7 +135,8 @@ def receive(
                 Submission.instance_id == instance.deprecated_id,
             )
         )
-        if previous is None:
+        if previous is None or previous.organisation_id != organisation_id:
+            # Another organisation's record is not revealed, let alone edited.
             raise NotFound("the submission this edit replaces (deprecatedID) is not stored here")
         if previous.superseded_by_id is not None:
             raise Conflict("the submission this edit replaces was already edited")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from babel import Locale
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from corridor.accounts import passwords, throttle, tokens
 from corridor.accounts.models import (
@@ -251,23 +251,45 @@ def require_manage(principal: Principal, organisation_id: int) -> None:
 
 
 def principal_for(session: Session, *, user_id: int) -> Principal | None:
-    """The permission check's view of an active user, or None."""
-    user = session.scalar(
-        select(User)
+    """The permission check's view of an active user, or None.
+
+    One query (user, memberships, organisations): it runs on every request.
+    """
+    rows = session.execute(
+        select(
+            User.id,
+            User.login,
+            User.display_name,
+            User.site_admin,
+            User.language,
+            User.active,
+            Membership.organisation_id,
+            Membership.role,
+            Organisation.type,
+            Organisation.party_to_conflict,
+        )
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
         .where(User.id == user_id)
-        .options(selectinload(User.memberships).selectinload(Membership.organisation))
-    )
-    if user is None or not user.active:
+        .order_by(Membership.organisation_id)
+    ).all()
+    if not rows or not rows[0].active:
         return None
+    first = rows[0]
     return Principal(
-        user_id=user.id,
-        login=user.login,
-        display_name=user.display_name,
-        site_admin=user.site_admin,
-        language=user.language,
+        user_id=first.id,
+        login=first.login,
+        display_name=first.display_name,
+        site_admin=first.site_admin,
+        language=first.language,
         memberships=tuple(
-            MembershipView(m.organisation_id, m.role, m.organisation.may_read_personal_data)
-            for m in sorted(user.memberships, key=lambda m: m.organisation_id)
+            MembershipView(
+                row.organisation_id,
+                row.role,
+                row.type != OrganisationType.AUTHORITY and not row.party_to_conflict,
+            )
+            for row in rows
+            if row.organisation_id is not None
         ),
     )
 

@@ -28,9 +28,9 @@ from corridor.runtime import Runtime
 from tests.factories import Factory
 
 DEVICES, PER_DEVICE, KILLS = 8, 250, 3
-# The issue asks for at most 60 s per database; measured here 45–74 s on this
-# 2-core machine (slower while other work runs), so the test allows 120 s and
-# prints what it took. See the README's performance section.
+# The issue asks for at most 60 s per database. Measured on this 2-core machine:
+# SQLite 36–50 s, PostgreSQL 53 s (up to 74 s while other work ran). The test
+# allows 120 s so that a busy machine does not fail it, and prints what it took.
 TARGET_S, LIMIT_S = 60, 120
 
 

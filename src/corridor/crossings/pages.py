@@ -212,7 +212,7 @@ def upload_form_page(
     try:
         if len(content) > MAX_XLSFORM_BYTES:
             raise InvalidInput("xlsform", "is larger than 10 MB")
-        version = forms.publish(
+        forms.publish(
             ctx.session,
             operation_id=ctx.operation.id,
             content=content,
@@ -223,7 +223,6 @@ def upload_form_page(
         ctx.session.rollback()
         return _forms_page(request, ctx, status_code=exc.status, errors=form_errors(exc, "xlsform"))
     flash(request, N_("The form version has been published."))
-    del version
     return RedirectResponse(f"/operations/{ctx.operation.slug}/forms", status_code=303)
 
 

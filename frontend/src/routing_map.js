@@ -25,6 +25,7 @@ import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
 import L from 'leaflet';
 
 import { initMaps, LAYER_KINDS, maps, styleFor } from './map.js';
+import { format, readJson } from './page_data.js';
 
 const BASE_PANE_Z = 410; // the same stacking as map.js: 410 + 5 × (index in the styles order)
 
@@ -45,24 +46,6 @@ function loadGeoman() {
 function paneZ(kind, extra = 0) {
   const index = LAYER_KINDS.indexOf(kind);
   return String(BASE_PANE_Z + (index < 0 ? LAYER_KINDS.length : index) * 5 + extra);
-}
-
-/** Fill {placeholders} of a translated message. */
-function format(template, values = {}) {
-  return String(template || '').replace(/\{(\w+)\}/g, (match, key) =>
-    Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match,
-  );
-}
-
-function readJson(root, selector) {
-  const script = root.querySelector(selector);
-  if (!script) return {};
-  try {
-    return JSON.parse(script.textContent || '{}');
-  } catch (error) {
-    console.warn('corridor routing map: unreadable', selector, error);
-    return {};
-  }
 }
 
 function numberFormat(lang, digits) {

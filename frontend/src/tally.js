@@ -31,6 +31,8 @@
 // status element carries data-sync-state (synced, pending, sending, offline,
 // signin, refused) and data-pending (changes waiting to be sent).
 
+import { format, readJson } from './page_data.js';
+
 const COUNT_FIELDS = [
   'female_0_4',
   'female_5_17',
@@ -50,24 +52,6 @@ const KEEP_SENT_MS = 48 * 3600 * 1000; // acknowledged records of older slots ar
 const SEND_DELAY_MS = 1500; // taps in quick succession go in one request
 const RETRY_DELAYS_MS = [3000, 5000, 10000, 20000, 30000, 60000];
 const DEVICE_KEY = 'corridor.tally.device';
-
-/** Fill {placeholders} of a translated message. */
-function format(template, values = {}) {
-  return String(template || '').replace(/\{(\w+)\}/g, (match, key) =>
-    Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : match,
-  );
-}
-
-function readJson(root, selector) {
-  const script = root.querySelector(selector);
-  if (!script) return {};
-  try {
-    return JSON.parse(script.textContent || '{}');
-  } catch (error) {
-    console.warn('corridor tally: unreadable', selector, error);
-    return {};
-  }
-}
 
 /** A random (version 4) UUID, also where crypto.randomUUID is missing (plain http). */
 export function uuid4() {

@@ -13,12 +13,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import io
+import json
 import secrets
 import threading
 import time
+import zlib
 from dataclasses import dataclass
-from typing import Any
 
+import segno
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -28,7 +31,7 @@ from corridor.config import Settings
 from corridor.crossings.models import DeviceCredential
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound, Unauthenticated
-from corridor.jobs.cache import VersionedCache, bump
+from corridor.jobs.cache import changed, worker_cache
 
 DEVICE_PREFIX = "dev-"
 PASSWORD_CACHE_SECONDS = 600
@@ -150,20 +153,11 @@ def _load(session: Session) -> dict[str, _Known]:
 def _credentials(session: Session) -> dict[str, _Known]:
     """Live credentials by username, cached in each worker; a revocation reaches every
     worker within the cache's check interval (a quarter of a second by default)."""
-    caches: dict[str, Any] = session.info.setdefault("caches", {})
-    cache = caches.get(CACHE_NAME)
-    if cache is None:
-        settings = session.info.get("settings")
-        interval = settings.cache_check_interval_seconds if settings else 0.25
-        cache = caches[CACHE_NAME] = VersionedCache(CACHE_NAME, _load, interval)
-    return cache.get(session)
+    return worker_cache(session, CACHE_NAME, _load).get(session)
 
 
 def _changed(session: Session) -> None:
-    bump(session, CACHE_NAME)
-    cache = session.info.setdefault("caches", {}).get(CACHE_NAME)
-    if cache is not None:
-        session.info.setdefault("after_commit", []).append(cache.invalidate)
+    changed(session, CACHE_NAME)
 
 
 def _touch(session: Session, credential_id: int) -> None:
@@ -227,14 +221,15 @@ def revoke(session: Session, *, operation_id: int, credential_id: int) -> Device
     return credential
 
 
-def collect_settings(*, server_url: str, username: str, secret: str, project: str) -> str:
-    """The JSON that ODK Collect reads from a settings QR code (zlib, then base64)."""
-    import json
-    import zlib
-
+def collect_setup(*, server_url: str, username: str, secret: str, project: str) -> tuple[str, str]:
+    """What ODK Collect reads from a settings QR code (JSON, zlib, base64), and that QR
+    code as SVG."""
     payload = {
         "general": {"server_url": server_url, "username": username, "password": secret},
         "admin": {},
         "project": {"name": project},
     }
-    return base64.b64encode(zlib.compress(json.dumps(payload).encode())).decode()
+    settings = base64.b64encode(zlib.compress(json.dumps(payload).encode())).decode()
+    svg = io.BytesIO()
+    segno.make(settings, error="l").save(svg, kind="svg", scale=4, xmldecl=False)
+    return settings, svg.getvalue().decode()

@@ -36,6 +36,7 @@ from corridor.crossings.models import (
     SubmissionAttachment,
 )
 from corridor.crossings.openrosa import parse_instance
+from corridor.crossings.reading import replaced_versions
 from corridor.keys.keyring import keyring_of
 
 # Fields of the shipped forms that identify a person (names, exact dates, free text, photos).
@@ -151,22 +152,12 @@ def _rows(
             if submission.expected_attachments
             else 0
         )
-        edits = 0
-        previous = submission.deprecated_id
-        while previous:  # count the versions this one replaced
-            edits += 1
-            previous = session.scalar(
-                select(Submission.deprecated_id).where(
-                    Submission.operation_id == submission.operation_id,
-                    Submission.instance_id == previous,
-                )
-            )
         yield (
             submission,
             parse_instance(xml).root,
             names.get(submission.officer_id, "") if submission.officer_id else "",
             present,
-            edits,
+            len(replaced_versions(session, submission)),
         )
 
 
@@ -262,7 +253,3 @@ def xlsx(tables: list[Table], rows: dict[str, list[list[str]]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def export_filename(form: Form, suffix: str) -> str:
-    return f"{form.xml_form_id}{suffix}"

@@ -15,7 +15,6 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ from corridor.crossings.xlsform import (
     odk_validate_xform,
 )
 from corridor.errors import Conflict, InvalidInput, NotFound
-from corridor.jobs.cache import VersionedCache, bump
+from corridor.jobs.cache import VersionedCache, changed, worker_cache
 from corridor.operations.models import AdminArea, Checkpoint
 
 SHIPPED = {"registration": FormKind.REGISTRATION, "headcount": FormKind.HEADCOUNT}
@@ -314,26 +313,28 @@ def _load_forms(session: Session) -> dict[tuple[int, str], FormInfo]:
 
 
 def _cache(session: Session) -> VersionedCache[dict[tuple[int, str], FormInfo]]:
-    caches: dict[str, Any] = session.info.setdefault("caches", {})
-    cache = caches.get(CACHE_NAME)
-    if cache is None:
-        settings = session.info.get("settings")
-        interval = settings.cache_check_interval_seconds if settings else 0.25
-        cache = caches[CACHE_NAME] = VersionedCache(CACHE_NAME, _load_forms, interval)
-    return cache
+    return worker_cache(session, CACHE_NAME, _load_forms)
 
 
 def _changed(session: Session) -> None:
     """Tell every worker that a form or its versions changed."""
-    bump(session, CACHE_NAME)
-    cache = _cache(session)
-    session.info.setdefault("after_commit", []).append(cache.invalidate)
+    _cache(session)
+    changed(session, CACHE_NAME)
 
 
-def form_info(session: Session, *, operation_id: int, xml_form_id: str) -> FormInfo | None:
-    """A form and its versions as submissions need them (no query while nothing changed)."""
-    found = _cache(session).get(session).get((operation_id, xml_form_id))
-    if found is None:  # published a moment ago through another worker: look once more
+def form_info(
+    session: Session, *, operation_id: int, xml_form_id: str, version: str
+) -> tuple[FormInfo | None, VersionInfo | None]:
+    """A form and one of its versions as submissions need them (no query while nothing
+    changed); either is None when unknown, after looking once more in the database in
+    case another worker published it a moment ago."""
+
+    def lookup() -> tuple[FormInfo | None, VersionInfo | None]:
+        form = _cache(session).get(session).get((operation_id, xml_form_id))
+        return form, form.versions.get(version) if form is not None else None
+
+    form, found = lookup()
+    if found is None:
         _cache(session).invalidate()
-        found = _cache(session).get(session).get((operation_id, xml_form_id))
-    return found
+        form, found = lookup()
+    return form, found

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import segno
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 
 from corridor.accounts import service as accounts
@@ -150,20 +147,18 @@ def issue_device(
         created_by_id=ctx.principal.user_id,
     )
     server_url = str(request.base_url).rstrip("/") + f"/openrosa/{ctx.operation.slug}"
-    settings = devices.collect_settings(
+    settings, svg = devices.collect_setup(
         server_url=server_url,
         username=credential.username,
         secret=secret,
         project=ctx.operation.name,
     )
-    svg = io.BytesIO()
-    segno.make(settings, error="l").save(svg, kind="svg", scale=4, xmldecl=False)
     return DeviceIssuedOut(
         **device_out(credential).model_dump(),
         secret=secret,
         server_url=server_url,
         collect_settings=settings,
-        qr_svg=svg.getvalue().decode(),
+        qr_svg=svg,
     )
 
 

@@ -9,18 +9,16 @@ are checked and stored alike.
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-import segno
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from corridor.accounts import service as accounts
-from corridor.accounts.permissions import Action, Scope, decide
+from corridor.accounts.permissions import Action, decide
 from corridor.audit.access import record_access
 from corridor.crossings import devices, forms, reading, submissions
 from corridor.crossings.collect import build_instance
@@ -139,12 +137,11 @@ def submission_page(
     ctx: OperationContext = Depends(require(Action.PERSONAL_DATA_READ)),
 ) -> Response:
     """One record: its values, household, attachments and the versions it replaced."""
-    scope = None if ctx.decision.scope is Scope.OPERATION else ctx.decision.organisation_ids
     detail = reading.get_detail(
         ctx.session,
         operation_id=ctx.operation.id,
         submission_id=submission_id,
-        organisation_ids=scope,
+        organisation_ids=reading.organisations_reached(ctx.decision),
     )
     return render(request, "crossings/submission.html", operation=ctx.operation, detail=detail)
 
@@ -266,14 +263,12 @@ def issue_device_page(
         ctx.session.rollback()
         return _forms_page(request, ctx, status_code=exc.status, errors=form_errors(exc, "name"))
     server_url = str(request.base_url).rstrip("/") + f"/openrosa/{ctx.operation.slug}"
-    payload = devices.collect_settings(
+    _settings, svg = devices.collect_setup(
         server_url=server_url,
         username=credential.username,
         secret=secret,
         project=ctx.operation.name,
     )
-    svg = io.BytesIO()
-    segno.make(payload, error="l").save(svg, kind="svg", scale=4, xmldecl=False)
     response = _forms_page(
         request,
         ctx,
@@ -281,7 +276,7 @@ def issue_device_page(
             "name": credential.name,
             "username": credential.username,
             "secret": secret,
-            "qr_svg": svg.getvalue().decode(),
+            "qr_svg": svg,
         },
     )
     response.headers["Cache-Control"] = "no-store"  # the secret must not stay in a cache

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from corridor.accounts.permissions import Action, Principal, Scope, decide
+from corridor.accounts.permissions import Action, Decision, Principal, Scope, decide
 from corridor.crossings.models import (
     Form,
     FormVersion,
@@ -35,6 +35,11 @@ from corridor.operations.service import OperationRef
 MAX_PAGE = 500
 
 
+def organisations_reached(decision: Decision) -> frozenset[int] | None:
+    """The organisations an allowed decision reaches; None: the whole operation."""
+    return None if decision.scope is Scope.OPERATION else decision.organisation_ids
+
+
 def personal_scope(principal: Principal, operation: OperationRef) -> frozenset[int] | None:
     """The organisations whose records the caller may read in full; None: every one.
 
@@ -43,9 +48,25 @@ def personal_scope(principal: Principal, operation: OperationRef) -> frozenset[i
     decision = decide(principal, operation.participation, Action.PERSONAL_DATA_READ)
     if not decision.allowed:
         return frozenset()
-    if decision.scope is Scope.OPERATION:
-        return None
-    return decision.organisation_ids
+    return organisations_reached(decision)
+
+
+def replaced_versions(session: Session, submission: Submission) -> list[Submission]:
+    """The versions an edited submission replaced (its ``deprecatedID`` chain), newest first."""
+    history = []
+    previous = submission.deprecated_id
+    while previous:
+        older = session.scalar(
+            select(Submission).where(
+                Submission.operation_id == submission.operation_id,
+                Submission.instance_id == previous,
+            )
+        )
+        if older is None:
+            break
+        history.append(older)
+        previous = older.deprecated_id
+    return history
 
 
 @dataclass(frozen=True)
@@ -219,18 +240,6 @@ def get_detail(
         session, operation_id, submission.xml, aad=submission.instance_id.encode()
     )
     values, repeats = parse_instance(xml).values(version.repeats)
-    history = []
-    previous = submission.deprecated_id
-    while previous:
-        older = session.scalar(
-            select(Submission).where(
-                Submission.operation_id == operation_id, Submission.instance_id == previous
-            )
-        )
-        if older is None:
-            break
-        history.append(older)
-        previous = older.deprecated_id
     return Detail(
         submission=submission,
         form=form,
@@ -247,7 +256,7 @@ def get_detail(
                 .order_by(SubmissionAttachment.name)
             )
         ),
-        history=history,
+        history=replaced_versions(session, submission),
     )
 
 

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from corridor.crossings import forms
 from corridor.crossings.devices import DeviceLogin
 from corridor.crossings.models import (
+    COUNT_FIELDS,
+    FLAG_FIELDS,
     NAME_FIELDS,
     WG_DOMAINS,
     DobPrecision,
@@ -97,17 +99,13 @@ def receive(
 ) -> Received:
     """Store one POST of a submission (the XML, and some or all of its attachments)."""
     instance = parse_instance(xml)
-    form = forms.form_info(session, operation_id=operation_id, xml_form_id=instance.form_id)
+    form, version = forms.form_info(
+        session, operation_id=operation_id, xml_form_id=instance.form_id, version=instance.version
+    )
     if form is None:
         raise NotFound(f"there is no form {instance.form_id!r} in this operation")
     if form.state == FormState.CLOSED:
         raise Forbidden(f"the form {instance.form_id!r} is closed and accepts no submissions")
-    version = form.versions.get(instance.version)
-    if version is None:
-        # Published a moment ago through another worker? Look once more.
-        version = forms.form_info(
-            session, operation_id=operation_id, xml_form_id=instance.form_id
-        ).versions.get(instance.version)  # type: ignore[union-attr]
     if version is None:
         raise NotFound(f"version {instance.version!r} of {instance.form_id!r} was never published")
     digest = hashlib.sha256(xml).hexdigest()
@@ -276,7 +274,7 @@ def _project(
             "direction": values.get("direction"),
             "means": values.get("means"),
         }
-        for name in (*_COUNTS,):
+        for name in (*COUNT_FIELDS, *FLAG_FIELDS):
             text = values.get(name, "")
             try:
                 raw[name] = int(text) if text else 0
@@ -288,22 +286,6 @@ def _project(
             raise BadSubmission(str(error)) from None
         return HEADCOUNT_PURPOSE, LawfulBasis.PUBLIC_INTEREST, {"headcount": content, **content}
     return OTHER_PURPOSE, LawfulBasis.PUBLIC_INTEREST, {}
-
-
-_COUNTS = (
-    "female_0_4",
-    "female_5_17",
-    "female_18_59",
-    "female_60_plus",
-    "male_0_4",
-    "male_5_17",
-    "male_18_59",
-    "male_60_plus",
-    "unaccompanied_children",
-    "injured",
-    "disabled",
-    "pregnant",
-)
 
 
 def _choice(raw: str, allowed: frozenset[str], field: str) -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from corridor.accounts.permissions import Action, Scope
+from corridor.accounts.permissions import Action
 from corridor.audit.access import record_access
 from corridor.crossings import exports, forms, reading
 from corridor.web.deps import OperationContext, require
@@ -64,10 +64,6 @@ def _filters(
     return reading.Filters(form, checkpoint_id, state, since, until)
 
 
-def _scope(ctx: OperationContext) -> frozenset[int] | None:
-    return None if ctx.decision.scope is Scope.OPERATION else ctx.decision.organisation_ids
-
-
 @router.get("/submissions/counts", response_model=list[CountOut])
 def submission_counts(
     filters: reading.Filters = Depends(_filters),
@@ -93,7 +89,7 @@ def list_submissions(
         for item in reading.list_submissions(
             ctx.session,
             operation_id=ctx.operation.id,
-            organisation_ids=_scope(ctx),
+            organisation_ids=reading.organisations_reached(ctx.decision),
             filters=filters,
             limit=limit,
             offset=offset,
@@ -110,7 +106,7 @@ def submission_detail(
         ctx.session,
         operation_id=ctx.operation.id,
         submission_id=submission_id,
-        organisation_ids=_scope(ctx),
+        organisation_ids=reading.organisations_reached(ctx.decision),
     )
     s = detail.submission
     return SubmissionDetailOut(
@@ -146,7 +142,7 @@ def submission_attachment(
         ctx.session,
         operation_id=ctx.operation.id,
         submission_id=submission_id,
-        organisation_ids=_scope(ctx),
+        organisation_ids=reading.organisations_reached(ctx.decision),
     )
     content_type, content = reading.attachment_content(
         ctx.session, operation_id=ctx.operation.id, detail=detail, name=name
@@ -178,20 +174,24 @@ def _export(ctx: OperationContext, xml_form_id: str) -> tuple[Any, Any, Any]:
     return form, tables, rows
 
 
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @router.get("/forms/{xml_form_id}/export.zip")
 def export_csv(
     xml_form_id: str, ctx: OperationContext = Depends(require(Action.CROSSING_READ))
 ) -> Response:
     """A ZIP of CSVs in ODK Central's layout; personal columns only for roles allowed them."""
     form, tables, rows = _export(ctx, xml_form_id)
-    return Response(
-        exports.csv_zip(tables, rows),
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{form.xml_form_id}.zip"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return _download(exports.csv_zip(tables, rows), "application/zip", f"{form.xml_form_id}.zip")
 
 
 @router.get("/forms/{xml_form_id}/export.xlsx")
@@ -200,11 +200,8 @@ def export_xlsx(
 ) -> Response:
     """The same tables as one XLSX workbook (a sheet per table)."""
     form, tables, rows = _export(ctx, xml_form_id)
-    return Response(
+    return _download(
         exports.xlsx(tables, rows),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="{form.xml_form_id}.xlsx"',
-            "Cache-Control": "no-store",
-        },
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{form.xml_form_id}.xlsx",
     )

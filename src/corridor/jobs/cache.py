@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,3 +72,22 @@ class VersionedCache(Generic[T]):
     def invalidate(self) -> None:
         with self._lock:
             self._value = None
+
+
+def worker_cache(session: Session, name: str, loader: Callable[[Session], T]) -> VersionedCache[T]:
+    """The worker's cache ``name`` (kept in the session factory's ``caches``), made on first use."""
+    caches: dict[str, VersionedCache[Any]] = session.info.setdefault("caches", {})
+    cache = caches.get(name)
+    if cache is None:
+        settings = session.info.get("settings")
+        interval = settings.cache_check_interval_seconds if settings else 0.25
+        cache = caches[name] = VersionedCache(name, loader, interval)
+    return cache
+
+
+def changed(session: Session, name: str) -> None:
+    """Bump ``name`` in the caller's transaction; this worker's copy is dropped at commit."""
+    bump(session, name)
+    cache = session.info.setdefault("caches", {}).get(name)
+    if cache is not None:
+        session.info.setdefault("after_commit", []).append(cache.invalidate)

@@ -18,7 +18,7 @@ from corridor.accounts.models import Organisation, Role
 from corridor.accounts.permissions import Participation, Principal
 from corridor.db.types import utcnow
 from corridor.errors import Conflict, Forbidden, InvalidInput, NotFound
-from corridor.jobs.cache import VersionedCache, bump
+from corridor.jobs.cache import changed, worker_cache
 from corridor.operations.models import (
     Invitation,
     Operation,
@@ -78,26 +78,14 @@ def _load_directory(session: Session) -> dict[str, OperationRef]:
     }
 
 
-def _directory_cache(session: Session) -> VersionedCache[dict[str, OperationRef]]:
-    caches: dict[str, Any] = session.info.setdefault("caches", {})
-    cache = caches.get(DIRECTORY_CACHE)
-    if cache is None:
-        settings = session.info.get("settings")
-        interval = settings.cache_check_interval_seconds if settings else 0.25
-        cache = caches[DIRECTORY_CACHE] = VersionedCache(DIRECTORY_CACHE, _load_directory, interval)
-    return cache
-
-
 def directory(session: Session) -> dict[str, OperationRef]:
-    return _directory_cache(session).get(session)
+    return worker_cache(session, DIRECTORY_CACHE, _load_directory).get(session)
 
 
 def _changed(session: Session) -> None:
     """Tell every worker that operations or participation changed."""
-    bump(session, DIRECTORY_CACHE)
-    session.info.setdefault("after_commit", []).append(
-        lambda: _directory_cache(session).invalidate()
-    )
+    worker_cache(session, DIRECTORY_CACHE, _load_directory)
+    changed(session, DIRECTORY_CACHE)
 
 
 def lookup(session: Session, *, slug: str) -> OperationRef:

@@ -33,12 +33,17 @@ gazetteer_app = typer.Typer(
 )
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 osm_app = typer.Typer(help="OpenStreetMap road networks of an operation.", no_args_is_help=True)
+linkage_app = typer.Typer(
+    help="Find registrations of the same person (any script, any transliteration).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(org_app, name="org")
 app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(audit_app, name="audit")
 app.add_typer(osm_app, name="osm")
+app.add_typer(linkage_app, name="linkage")
 
 console = Console(stderr=True)
 
@@ -464,6 +469,50 @@ def demo(
     )
     if not no_serve:
         _serve(settings, host, port, 1, None, None)
+
+
+# linkage --------------------------------------------------------------------------------
+
+
+@linkage_app.command("dedupe")
+def linkage_dedupe(
+    input_path: Annotated[Path, typer.Option("--input", help="CSV of registrations (see below).")],
+    output_path: Annotated[
+        Path,
+        typer.Option("--output", help="CSV written: record_id, cluster_id, match_probability."),
+    ],
+    engine: Annotated[
+        str, typer.Option("--engine", help="duckdb (one machine) or spark (a cluster).")
+    ] = "duckdb",
+) -> None:
+    """Group the records of a CSV into persons.
+
+    Columns: record_id, given_name, father_name, grandfather_name, family_name,
+    sex (m/f), birth_date (YYYY, YYYY-MM or YYYY-MM-DD), origin (a place or a
+    P-code); optional mother_name, phone, age_estimate, registered_on. Names may
+    be in Arabic script or any Latin transliteration. Rows without any name or
+    with an impossible date are reported and kept as persons of their own.
+
+    Example: corridor linkage dedupe --input registrations.csv --output persons.csv
+    """
+    from corridor.linkage.csv_dedupe import DedupeInputError, run
+
+    if engine not in ("duckdb", "spark"):
+        fail(f"--engine: {engine!r} is not duckdb or spark")
+    if not input_path.is_file():
+        fail(f"--input: {input_path} is not a file")
+    try:
+        prepared = run(input_path, output_path, engine=engine)
+    except DedupeInputError as error:
+        fail(str(error))
+    except UnicodeDecodeError:
+        fail(f"--input: {input_path} is not UTF-8 text")
+    for warning in prepared.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    console.print(
+        f"{len(prepared.order):,} records read, {len(prepared.warnings):,} reported; "
+        f"persons written to {output_path}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,106 @@
+"""From a registration's fields to the columns the linkage model compares.
+
+Each name becomes three columns: a blocking key (the coarse skeleton, which
+puts ``محمد`` and ``Mohamed`` in the same block), the set of name keys (shared
+keys mean "the same name") and a plain Latin skeleton for string similarity
+when a typo breaks the keys. Dates of birth become a range of days; sex and
+place of origin are made comparable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from corridor.linkage.dates import BadDate, BirthRange, parse_birth, read_digits
+from corridor.linkage.names import clean_arabic, clean_latin, is_arabic, name_keys
+
+NAME_FIELDS = ("given", "father", "grandfather", "family", "mother")
+_EPOCH = date(1970, 1, 1)
+_PCODE = re.compile(r"^[A-Z]{2}(?:-?[A-Z0-9]{1,12})?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a record can't be compared (it stays a singleton)."""
+
+    field: str
+    message: str
+
+
+def name_columns(prefix: str, text: str | None) -> dict[str, object]:
+    keys = name_keys(text or "")
+    if not keys.keys:
+        return {f"{prefix}_bk": None, f"{prefix}_keys": None, f"{prefix}_lat": None}
+    blocking = min(skeleton.removesuffix("H") or skeleton for skeleton in keys.skeletons)
+    return {
+        f"{prefix}_bk": blocking,
+        f"{prefix}_keys": sorted(keys.keys),
+        f"{prefix}_lat": keys.latin,
+    }
+
+
+def origin_key(text: str | None) -> str | None:
+    """``P:`` and a P-code as written, else ``N:`` and the skeleton of the place name."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    if _PCODE.match(raw.upper()) and any(char.isdigit() for char in raw):
+        return "P:" + raw.upper().replace("-", "")
+    keys = name_keys(raw)
+    return "N:" + keys.skeleton if keys.skeletons else None
+
+
+def sex_value(text: str | None) -> str | None:
+    value = (text or "").strip().lower()
+    if value in ("m", "male", "ذكر"):
+        return "m"
+    if value in ("f", "female", "أنثى", "انثى"):
+        return "f"
+    return None
+
+
+def spelled(text: str | None) -> str | None:
+    """The name as written, cleaned (for the "same spelling" level)."""
+    if not text or not text.strip():
+        return None
+    return clean_arabic(text) if is_arabic(text) else clean_latin(text)
+
+
+def record_features(
+    record_id: str,
+    names: dict[str, str | None],
+    *,
+    sex: str | None,
+    birth_date: str | None,
+    age_estimate: str | None = None,
+    registered_on: str | None = None,
+    origin: str | None = None,
+) -> tuple[dict[str, object], list[Problem]]:
+    """Comparable columns for one registration, and what was wrong with it."""
+    problems: list[Problem] = []
+    row: dict[str, object] = {"unique_id": record_id}
+    for field in NAME_FIELDS:
+        row.update(name_columns(field, names.get(field)))
+        row[f"{field}_txt"] = spelled(names.get(field))
+    if not any(row[f"{field}_bk"] for field in NAME_FIELDS):
+        problems.append(Problem("names", "no names at all"))
+    on = None
+    if registered_on and registered_on.strip():
+        try:
+            on = date.fromisoformat(read_digits(registered_on.strip()))
+        except ValueError:
+            problems.append(Problem("registered_on", f"{registered_on!r} is not a date"))
+    birth: BirthRange | None = None
+    try:
+        birth = parse_birth(birth_date, age_estimate=age_estimate, registered_on=on)
+    except BadDate as error:
+        field = "birth_date" if (birth_date or "").strip() else "age_estimate"
+        problems.append(Problem(field, str(error)))
+    row["dob_lo"] = (birth.earliest - _EPOCH).days if birth else None
+    row["dob_hi"] = (birth.latest - _EPOCH).days if birth else None
+    row["birth_year"] = birth.earliest.year if birth and birth.precision != "estimated" else None
+    row["sex"] = sex_value(sex)
+    row["origin"] = origin_key(origin)
+    return row, problems

@@ -90,7 +90,7 @@ def test_every_comparison_is_explained_and_trained(linked) -> None:
     result, _truth = linked
     assert result.model is not None
     names = {c["output_column_name"] for c in result.model["comparisons"]}
-    assert names == {"given", "parents", "family", "birth", "sex", "origin"}
+    assert names == {"given", "parents", "family", "birth", "sex", "phone", "origin"}
     for comparison in result.model["comparisons"]:
         for level in comparison["comparison_levels"]:
             if not level.get("is_null_level"):

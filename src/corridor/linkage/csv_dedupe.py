@@ -88,6 +88,7 @@ def prepare(handle: TextIO, progress: Callable[[int], None] | None = None) -> Pr
             age_estimate=row.get("age_estimate"),
             registered_on=row.get("registered_on"),
             origin=row.get("origin"),
+            phone=row.get("phone"),
         )
         if problems:
             for problem in problems:

@@ -52,6 +52,12 @@ def origin_key(text: str | None) -> str | None:
     return "N:" + keys.skeleton if keys.skeletons else None
 
 
+def phone_value(text: str | None) -> str | None:
+    """The last nine digits (country and trunk prefixes vary), in any digits."""
+    digits = "".join(char for char in read_digits(text or "") if char.isdigit())
+    return digits[-9:] if len(digits) >= 6 else None
+
+
 def sex_value(text: str | None) -> str | None:
     value = (text or "").strip().lower()
     if value in ("m", "male", "ذكر"):
@@ -77,6 +83,7 @@ def record_features(
     age_estimate: str | None = None,
     registered_on: str | None = None,
     origin: str | None = None,
+    phone: str | None = None,
 ) -> tuple[dict[str, object], list[Problem]]:
     """Comparable columns for one registration, and what was wrong with it."""
     problems: list[Problem] = []
@@ -103,4 +110,5 @@ def record_features(
     row["birth_year"] = birth.earliest.year if birth and birth.precision != "estimated" else None
     row["sex"] = sex_value(sex)
     row["origin"] = origin_key(origin)
+    row["phone"] = phone_value(phone)
     return row, problems

@@ -188,6 +188,7 @@ _SAME = [
     ("father_bk", "birth_year"),
     ("grandfather_bk", "birth_year"),
 ]
+_IDENTIFIERS = ["l.phone = r.phone"]
 _SWAPPED = [
     "l.given_bk = r.family_bk AND l.family_bk = r.given_bk",
     "l.given_bk = r.family_bk AND l.father_bk = r.father_bk",
@@ -199,7 +200,7 @@ _SWAPPED = [
 
 def blocking_rules() -> list[str]:
     same = [" AND ".join(f"l.{c} = r.{c}" for c in columns) for columns in _SAME]
-    return [*same, *_SWAPPED]
+    return [*same, *_SWAPPED, *_IDENTIFIERS]
 
 
 def settings(engine: str = "duckdb", prior_match: float = 0.0005) -> dict[str, Any]:
@@ -217,6 +218,7 @@ def settings(engine: str = "duckdb", prior_match: float = 0.0005) -> dict[str, A
             name_comparison("family", sql, swapped_with="given", counts_swap=False),
             birth_comparison(),
             exact_comparison("sex", 0.98),
+            exact_comparison("phone", 0.8),
             origin_comparison(),
         ],
         "retain_intermediate_calculation_columns": True,  # per-comparison weights explain a match
@@ -234,13 +236,14 @@ class Linked:
     clusters: dict[str, str]  # record id → cluster id (the smallest record id in it)
     best: dict[str, float]  # record id → probability of its best link
     review: list[tuple[str, str, float]] = field(default_factory=list)  # pairs to look at
-    comparisons: int = 0
+    comparisons: int = 0  # scored pairs (all candidate pairs when counted)
     model: dict[str, Any] | None = None
 
 
 def train(frame: Any, starting: dict[str, Any], records: int) -> dict[str, Any]:
     """u from random pairs; m by EM when there are enough records, priors otherwise."""
     from splink import Linker, block_on
+    from splink.internals.exceptions import EMTrainingException
 
     linker = Linker(frame, starting)
     linker.training.estimate_u_using_random_sampling(max_pairs=min(2_000_000, records * 200))
@@ -259,7 +262,9 @@ def train(frame: Any, starting: dict[str, Any], records: int) -> dict[str, Any]:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, fix_probability_two_random_records_match=True
             )
-        except ValueError as error:
+        except (ValueError, EMTrainingException) as error:
+            # EM drove a level's m to 0, or the rule found no pairs (no father's
+            # names in this data): keep the estimates of the last good session.
             log.warning("an EM session kept the previous estimates: %s", error)
             continue
         model = linker.misc.save_model_to_json()
@@ -275,6 +280,7 @@ def dedupe(
     model: dict[str, Any] | None = None,
     auto_merge: float = AUTO_MERGE_PROBABILITY,
     review: float = REVIEW_PROBABILITY,
+    count_comparisons: bool = False,
 ) -> Linked:
     """Link the feature ``table`` (pyarrow, or a Spark frame) into persons."""
     from splink import Linker
@@ -295,10 +301,27 @@ def dedupe(
         pairs.column("unique_id_l").to_pylist(),
         pairs.column("unique_id_r").to_pylist(),
         pairs.column("match_probability").to_pylist(),
-        pairs.column("mw_given").to_pylist(),
+        [
+            given if phone <= 0 else abs(given) + phone  # an agreeing identifier lifts the veto
+            for given, phone in zip(
+                pairs.column("mw_given").to_pylist(),
+                pairs.column("mw_phone").to_pylist(),
+                strict=True,
+            )
+        ],
         auto_merge=auto_merge,
     )
     linked.model = linker.misc.save_model_to_json()
+    if count_comparisons:
+        from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+        counted = count_comparisons_from_blocking_rules(
+            frame,
+            blocking_rules=blocking_rules(),
+            link_type="dedupe_only",
+            record_sample_proportion=1.0,
+        )
+        linked.comparisons = counted[-1]["cumulative_comparison_count"]
     return linked
 
 
@@ -391,7 +414,7 @@ def _quiet_splink() -> None:
     """Splink narrates every step at INFO; a CLI run shows its own progress instead."""
     for name in [*logging.root.manager.loggerDict, "splink"]:
         if name.startswith("splink"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _prior(records: int) -> float:

@@ -26,6 +26,7 @@ def schema() -> pa.Schema:
         pa.field("birth_year", pa.int32()),
         pa.field("sex", pa.string()),
         pa.field("origin", pa.string()),
+        pa.field("phone", pa.string()),
     ]
     return pa.schema(fields)
 

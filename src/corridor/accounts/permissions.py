@@ -45,11 +45,14 @@ class Action(enum.StrEnum):
     CROSSING_WRITE = "crossing.write"
     FORM_MANAGE = "form.manage"
     DEVICE_MANAGE = "device.manage"
+    LINKAGE_REVIEW = "linkage.review"
 
 
 # Actions that read personal data: the access log records each use, and no
 # organisation of type authority, or party to the conflict, is ever granted one.
-PERSONAL_DATA_ACTIONS: frozenset[Action] = frozenset({Action.PERSONAL_DATA_READ})
+PERSONAL_DATA_ACTIONS: frozenset[Action] = frozenset(
+    {Action.PERSONAL_DATA_READ, Action.LINKAGE_REVIEW}
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ MATRIX: dict[Role, dict[Action, Grant]] = {
         Action.CROSSING_WRITE: Grant(Scope.OWN_ORG),
         # Issuing app credentials to the organisation's own officers.
         Action.DEVICE_MANAGE: Grant(Scope.OWN_ORG),
+        # Deduplication runs over every partner's registrations: the lead decides.
+        Action.LINKAGE_REVIEW: Grant(Scope.LEAD),
     },
     Role.FIELD_OFFICER: {
         **_EVERYONE,

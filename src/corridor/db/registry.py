@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "corridor.operations.models",
     "corridor.routing.models",
     "corridor.crossings.models",
+    "corridor.linkage.models",
 )
 
 

@@ -29,15 +29,28 @@ class Problem:
     message: str
 
 
-def name_columns(prefix: str, text: str | None) -> dict[str, object]:
-    keys = name_keys(text or "")
-    if not keys.keys:
+Names = str | tuple[str, ...] | None  # one spelling, or the same name in both scripts
+
+
+def _spellings(value: Names) -> list[str]:
+    if value is None:
+        return []
+    texts = [value] if isinstance(value, str) else list(value)
+    return [text for text in texts if text and text.strip()]
+
+
+def name_columns(prefix: str, value: Names) -> dict[str, object]:
+    """Blocking skeleton, keys and plain skeleton of a name; a record that has the
+    name in both scripts gets the keys of both."""
+    spellings = [name_keys(text) for text in _spellings(value)]
+    spellings = [keys for keys in spellings if keys.keys]
+    if not spellings:
         return {f"{prefix}_bk": None, f"{prefix}_keys": None, f"{prefix}_lat": None}
-    blocking = min(skeleton.removesuffix("H") or skeleton for skeleton in keys.skeletons)
+    first = spellings[0]
     return {
-        f"{prefix}_bk": blocking,
-        f"{prefix}_keys": sorted(keys.keys),
-        f"{prefix}_lat": keys.latin,
+        f"{prefix}_bk": first.skeleton,
+        f"{prefix}_keys": sorted(set().union(*(keys.keys for keys in spellings))),
+        f"{prefix}_lat": first.latin,
     }
 
 
@@ -67,16 +80,17 @@ def sex_value(text: str | None) -> str | None:
     return None
 
 
-def spelled(text: str | None) -> str | None:
-    """The name as written, cleaned (for the "same spelling" level)."""
-    if not text or not text.strip():
+def spelled(value: Names) -> str | None:
+    """The name as written (its first spelling), cleaned: the "same spelling" level."""
+    texts = _spellings(value)
+    if not texts:
         return None
-    return clean_arabic(text) if is_arabic(text) else clean_latin(text)
+    return clean_arabic(texts[0]) if is_arabic(texts[0]) else clean_latin(texts[0])
 
 
 def record_features(
     record_id: str,
-    names: dict[str, str | None],
+    names: dict[str, Names],
     *,
     sex: str | None,
     birth_date: str | None,

@@ -17,6 +17,8 @@ learn from, still gets sensible weights.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,6 +240,7 @@ class Linked:
     review: list[tuple[str, str, float]] = field(default_factory=list)  # pairs to look at
     comparisons: int = 0  # scored pairs (all candidate pairs when counted)
     model: dict[str, Any] | None = None
+    weights: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)  # why
 
 
 def train(frame: Any, starting: dict[str, Any], records: int) -> dict[str, Any]:
@@ -281,6 +284,8 @@ def dedupe(
     auto_merge: float = AUTO_MERGE_PROBABILITY,
     review: float = REVIEW_PROBABILITY,
     count_comparisons: bool = False,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[frozenset[str]] = (),
 ) -> Linked:
     """Link the feature ``table`` (pyarrow, or a Spark frame) into persons."""
     from splink import Linker
@@ -310,7 +315,26 @@ def dedupe(
             )
         ],
         auto_merge=auto_merge,
+        must_link=must_link,
+        cannot_link=cannot_link,
     )
+    to_review = {(left, right) for left, right, _p in linked.review}
+    weights = {
+        name.removeprefix("mw_"): pairs.column(name).to_pylist()
+        for name in pairs.column_names
+        if name.startswith("mw_")
+    }
+    for index, (left, right) in enumerate(
+        zip(
+            pairs.column("unique_id_l").to_pylist(),
+            pairs.column("unique_id_r").to_pylist(),
+            strict=True,
+        )
+    ):
+        if (str(left), str(right)) in to_review:
+            linked.weights[(str(left), str(right))] = {
+                name: round(values[index] or 0.0, 2) for name, values in weights.items()
+            }
     linked.model = linker.misc.save_model_to_json()
     if count_comparisons:
         from splink.blocking_analysis import count_comparisons_from_blocking_rules
@@ -375,6 +399,8 @@ def link_pairs(
     given_weights: list[float],
     *,
     auto_merge: float = AUTO_MERGE_PROBABILITY,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[frozenset[str]] = (),
 ) -> Linked:
     """Persons from scored pairs: merged above ``auto_merge`` when the given names agree.
 
@@ -382,9 +408,20 @@ def link_pairs(
     brothers and sisters agree on father, grandfather, mother, family name and
     place, and those agreements, taken as independent evidence, outweigh one
     different given name. A pair whose given names differ (in every script and
-    order) is never merged without a person looking at it.
+    order, beyond a typo) is never merged without a person looking at it.
+
+    People's decisions come first: pairs decided "same" are linked, and no
+    merge, direct or through others, puts a pair decided "different" in one
+    person. Strong pairs are merged before weaker ones.
     """
+    known = set(ids)
     parent = {record_id: record_id for record_id in ids}
+    members = {record_id: {record_id} for record_id in ids}
+    apart: dict[str, set[str]] = defaultdict(set)
+    for pair in cannot_link:
+        first, second = tuple(pair)
+        apart[first].add(second)
+        apart[second].add(first)
 
     def root(record_id: str) -> str:
         while parent[record_id] != record_id:
@@ -392,19 +429,32 @@ def link_pairs(
             record_id = parent[record_id]
         return record_id
 
+    def union(left: str, right: str) -> bool:
+        a, b = root(left), root(right)
+        if a == b:
+            return True
+        small, large = (a, b) if len(members[a]) <= len(members[b]) else (b, a)
+        if any(root(other) == large for record in members[small] for other in apart[record]):
+            return False  # someone decided two of these are different people
+        keep, drop = min(a, b), max(a, b)  # the older (smaller) id names the person
+        parent[drop] = keep
+        members[keep] |= members.pop(drop)
+        return True
+
+    for left, right in must_link:
+        if left in known and right in known:
+            union(left, right)
     best: dict[str, float] = {}
     review: list[tuple[str, str, float]] = []
-    for left_raw, right_raw, probability, given_weight in zip(
-        lefts, rights, probabilities, given_weights, strict=True
-    ):
+    scored = sorted(
+        zip(lefts, rights, probabilities, given_weights, strict=True), key=lambda row: -row[2]
+    )
+    for left_raw, right_raw, probability, given_weight in scored:
         left, right = str(left_raw), str(right_raw)
         best[left] = max(best.get(left, 0.0), probability)
         best[right] = max(best.get(right, 0.0), probability)
-        if probability >= auto_merge and given_weight > GIVEN_NAME_VETO:
-            a, b = root(left), root(right)
-            if a != b:
-                parent[max(a, b)] = min(a, b)  # the older (smaller) id names the person
-        else:
+        merged = probability >= auto_merge and given_weight > GIVEN_NAME_VETO
+        if not (merged and union(left, right)):
             review.append((left, right, probability))
     clusters = {record_id: root(record_id) for record_id in ids}
     return Linked(clusters, best, review, len(probabilities))

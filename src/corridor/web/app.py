@@ -177,6 +177,7 @@ def _routers() -> list[Any]:
     from corridor.crossings import forms_api, openrosa_api, submissions_api, tally_pages
     from corridor.crossings import pages as crossings_pages
     from corridor.jobs import api as jobs_api
+    from corridor.linkage import api as linkage_api
     from corridor.operations import api as operations_api
     from corridor.operations import corridor_api
     from corridor.operations import pages as operations_pages
@@ -196,6 +197,7 @@ def _routers() -> list[Any]:
         forms_api.router,
         submissions_api.router,
         openrosa_api.router,
+        linkage_api.router,
         accounts_pages.router,
         operations_pages.router,
         routing_pages.router,

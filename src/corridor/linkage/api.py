@@ -1,0 +1,182 @@
+"""JSON API of the linkage: runs, the review queue and its decisions, persons.
+
+Everything here shows or changes who is the same person as whom, so it is
+for the lead organisation's coordinators only, and every read is in the access
+log (``linkage.review`` is a personal-data action).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from corridor.accounts.permissions import Action
+from corridor.crossings.models import RegistrationMember
+from corridor.errors import NotFound
+from corridor.linkage import persons
+from corridor.linkage.models import Person, PersonRecord, ReviewItem, ReviewStatus
+from corridor.web.deps import OperationContext, require
+
+router = APIRouter(prefix="/api/v1/operations/{slug}/linkage", tags=["linkage"])
+Review = Depends(require(Action.LINKAGE_REVIEW))
+
+
+class RunOut(BaseModel):
+    id: int
+    engine: str
+    started_at: datetime
+    finished_at: datetime | None
+    records: int
+    persons: int
+    merged: int
+    to_review: int
+
+
+class RecordOut(BaseModel):
+    """One side of a pair: the names and facts a reviewer compares."""
+
+    member_id: uuid.UUID
+    person_id: uuid.UUID | None
+    given_name: str
+    father_name: str
+    grandfather_name: str
+    family_name: str
+    mother_name: str
+    sex: str
+    dob: str | None
+    dob_precision: str
+    age_estimate: int | None
+    origin: str
+
+
+class ReviewOut(BaseModel):
+    id: int
+    status: ReviewStatus
+    match_probability: float | None
+    weights: dict[str, float]  # match weight of each comparison: why the model hesitated
+    a: RecordOut
+    b: RecordOut
+    decided_at: datetime | None
+
+
+class DecisionIn(BaseModel):
+    same: bool = Field(description="true: one person; false: never merge them")
+
+
+class PairDecisionIn(DecisionIn):
+    member_a: uuid.UUID
+    member_b: uuid.UUID
+
+
+class PersonOut(BaseModel):
+    id: uuid.UUID  # the current id (after following merges)
+    requested: uuid.UUID
+    household_id: uuid.UUID | None
+    members: list[uuid.UUID]
+
+
+@router.post("/runs", status_code=201, response_model=RunOut)
+def start_run(ctx: OperationContext = Review) -> RunOut:
+    """Deduplicate the operation's registrations now; decisions already taken are kept."""
+    run = persons.run(ctx.session, operation_id=ctx.operation.id)
+    return RunOut.model_validate(run, from_attributes=True)
+
+
+@router.get("/reviews", response_model=list[ReviewOut])
+def list_reviews(
+    status: ReviewStatus = ReviewStatus.OPEN,
+    limit: int = Query(50, ge=1, le=500),
+    ctx: OperationContext = Review,
+) -> list[ReviewOut]:
+    """Pairs the model was unsure about, most likely first, with both records."""
+    items = ctx.session.scalars(
+        select(ReviewItem)
+        .where(ReviewItem.operation_id == ctx.operation.id, ReviewItem.status == status)
+        .order_by(ReviewItem.match_probability.desc().nulls_last(), ReviewItem.id)
+        .limit(limit)
+    ).all()
+    return [_review_out(ctx, item) for item in items]
+
+
+@router.post("/reviews/{review_id}/decision", response_model=ReviewOut)
+def decide_review(review_id: int, body: DecisionIn, ctx: OperationContext = Review) -> ReviewOut:
+    """Accept (same person) or reject (different persons); later runs respect it. 409 if taken."""
+    item = persons.decide(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        review_id=review_id,
+        same=body.same,
+        user_id=ctx.principal.user_id,
+    )
+    return _review_out(ctx, item)
+
+
+@router.post("/decisions", status_code=201, response_model=ReviewOut)
+def decide_any_pair(body: PairDecisionIn, ctx: OperationContext = Review) -> ReviewOut:
+    """Merge or split persons by deciding on two records the model did not queue."""
+    item = persons.decide_pair(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        member_a=body.member_a,
+        member_b=body.member_b,
+        same=body.same,
+        user_id=ctx.principal.user_id,
+    )
+    return _review_out(ctx, item)
+
+
+@router.get("/persons/{person_id}", response_model=PersonOut)
+def get_person(person_id: uuid.UUID, ctx: OperationContext = Review) -> PersonOut:
+    """A person by any id it ever had (merged ids resolve to the one kept)."""
+    current = persons.resolve(ctx.session, person_id)
+    person = ctx.session.get(Person, current)
+    if person is None or person.operation_id != ctx.operation.id:
+        raise NotFound("no such person")
+    members = ctx.session.scalars(
+        select(PersonRecord.member_id).where(PersonRecord.person_id == current)
+    ).all()
+    return PersonOut(
+        id=current, requested=person_id, household_id=person.household_id, members=list(members)
+    )
+
+
+def _review_out(ctx: OperationContext, item: ReviewItem) -> ReviewOut:
+    return ReviewOut(
+        id=item.id,
+        status=item.status,
+        match_probability=item.match_probability,
+        weights=item.weights or {},
+        a=_record(ctx, item.member_a_id),
+        b=_record(ctx, item.member_b_id),
+        decided_at=item.decided_at,
+    )
+
+
+def _record(ctx: OperationContext, member_id: uuid.UUID) -> RecordOut:
+    member = ctx.session.get(RegistrationMember, member_id)
+    if member is None:
+        raise NotFound("a record of this pair was purged")
+    return RecordOut(
+        member_id=member.id,
+        person_id=persons.person_of(ctx.session, member.id),
+        **{
+            f"{part}_name": " / ".join(
+                text
+                for text in (
+                    getattr(member, f"{part}_name_ar"),
+                    getattr(member, f"{part}_name_lat"),
+                )
+                if text
+            )
+            for part in ("given", "father", "grandfather", "family", "mother")
+        },
+        sex=member.sex,
+        dob=member.dob.isoformat() if member.dob else None,
+        dob_precision=str(member.dob_precision),
+        age_estimate=member.age_estimate,
+        origin=member.origin_pcode or member.origin_text,
+    )

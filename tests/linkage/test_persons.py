@@ -1,0 +1,344 @@
+"""Persons and households in the operation database: stable ids, aliases, review decisions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from corridor.accounts.models import Role
+from corridor.crossings import forms, submissions
+from corridor.crossings.collect import build_instance
+from corridor.crossings.devices import DeviceLogin
+from corridor.crossings.models import Registration, RegistrationMember
+from corridor.db.session import Actor, unit_of_work
+from corridor.linkage import persons
+from corridor.linkage.models import Person, PersonAlias, PersonRecord, ReviewItem, ReviewStatus
+from corridor.operations.models import Checkpoint, Operation
+
+pytestmark = pytest.mark.db
+
+KHALED = {"given_name_ar": "خالد", "given_name_lat": "", "sex": "male", "dob": "1987-03-14"}
+FAMILY_AR = {"father_name_ar": "عبد الرحمن", "family_name_ar": "الحلبي"}
+FAMILY_LAT = {"father_name_lat": "Abdel Rahman", "family_name_lat": "Al-Halabi"}
+
+
+def _member(relationship: str, names: dict[str, str], sex: str, dob: str) -> dict[str, str]:
+    return {
+        "relationship": relationship,
+        **names,
+        "sex": sex,
+        "dob_precision": "exact" if len(dob) == 10 else "year",
+        "dob": dob if len(dob) == 10 else f"{dob}-01-01",
+    }
+
+
+@pytest.fixture
+def operation(runtime, factory) -> dict[str, Any]:
+    lead = factory.organisation()
+    op = factory.operation(lead)
+    officer = factory.user(lead, Role.FIELD_OFFICER)
+    coordinator = factory.user(lead, Role.COORDINATOR)
+    with unit_of_work(runtime.factory) as session:
+        checkpoint = Checkpoint(operation_id=op.id, name="Gate", lon=1.5, lat=42.5)
+        session.add(checkpoint)
+        session.flush()
+        forms.ensure_shipped_forms(session, operation_id=op.id)
+        checkpoint_id = checkpoint.id
+    return {
+        "id": op.id,
+        "lead": lead.id,
+        "officer": officer.id,
+        "coordinator": coordinator.id,
+        "checkpoint": checkpoint_id,
+    }
+
+
+def register(runtime, operation: dict[str, Any], members: list[dict[str, str]]) -> list[str]:
+    """A household registered as ODK Collect sends it; the member ids, head first."""
+    with unit_of_work(runtime.factory, Actor(label="test")) as session:
+        form = forms.get_form(session, operation_id=operation["id"], xml_form_id="registration")
+        xform = forms.current_version(session, form=form).xform
+        xml, _instance = build_instance(
+            xform,
+            {
+                "checkpoint": str(operation["checkpoint"]),
+                "start": "2026-11-20T08:00:00+00:00",
+                "end": "2026-11-20T08:05:00+00:00",
+                "deviceid": "test",
+                "consent/explained": "purpose sharing rights",
+                "consent/given": "yes",
+            },
+            {"member": members},
+        )
+        received = submissions.receive(
+            session,
+            operation_id=operation["id"],
+            organisation_id=operation["lead"],
+            login=DeviceLogin(operation["officer"], "test"),
+            xml=xml,
+            attachments=[],
+        )
+        registration = session.scalar(
+            select(Registration).where(Registration.submission_id == received.submission.id)
+        )
+        return [str(m.id) for m in sorted(registration.members, key=lambda m: m.position)]
+
+
+def run(runtime, operation: dict[str, Any]) -> dict[str, str]:
+    """Link, then each member's person id."""
+    with unit_of_work(runtime.factory, Actor(label="test")) as session:
+        persons.run(session, operation_id=operation["id"])
+    with unit_of_work(runtime.factory) as session:
+        return {
+            str(member): str(person)
+            for member, person in session.execute(
+                select(PersonRecord.member_id, PersonRecord.person_id).where(
+                    PersonRecord.operation_id == operation["id"]
+                )
+            )
+        }
+
+
+def _households(runtime, operation) -> dict[str, str]:
+    with unit_of_work(runtime.factory) as session:
+        return {
+            str(person): str(household)
+            for person, household in session.execute(
+                select(Person.id, Person.household_id).where(
+                    Person.operation_id == operation["id"], Person.deleted_at.is_(None)
+                )
+            )
+        }
+
+
+def _background(runtime, operation) -> None:
+    """Other households, so the model has something to estimate against."""
+    names = [
+        ("أحمد", "محمد", "الخطيب"),
+        ("فاطمة", "علي", "الحداد"),
+        ("يوسف", "حسن", "المصري"),
+        ("مريم", "سعيد", "النجار"),
+        ("عمر", "خليل", "الشامي"),
+        ("ليلى", "ناصر", "العلي"),
+        ("سامي", "جمال", "الحسن"),
+        ("هدى", "كريم", "الزعبي"),
+        ("طارق", "وليد", "التميمي"),
+    ]
+    for index, (given, father, family) in enumerate(names):
+        register(
+            runtime,
+            operation,
+            [
+                _member(
+                    "head",
+                    {"given_name_ar": given, "father_name_ar": father, "family_name_ar": family},
+                    "male" if index % 2 == 0 else "female",
+                    str(1960 + 3 * index),
+                )
+            ],
+        )
+
+
+def test_the_same_family_registered_in_two_scripts_is_one_household_of_persons(
+    runtime,
+    operation,
+) -> None:
+    _background(runtime, operation)
+    first = register(
+        runtime,
+        operation,
+        [
+            _member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14"),
+            _member(
+                "son",
+                {"given_name_ar": "يوسف", "father_name_ar": "خالد", "family_name_ar": "الحلبي"},
+                "male",
+                "2015",
+            ),
+        ],
+    )
+    second = register(
+        runtime,
+        operation,
+        [
+            _member("head", {"given_name_lat": "Khaled", **FAMILY_LAT}, "male", "1987"),
+            _member(
+                "son",
+                {
+                    "given_name_lat": "Youssef",
+                    "father_name_lat": "Khaled",
+                    "family_name_lat": "Al-Halabi",
+                },
+                "male",
+                "2015",
+            ),
+        ],
+    )
+    person = run(runtime, operation)
+    assert person[first[0]] == person[second[0]]
+    assert person[first[1]] == person[second[1]]
+    assert person[first[0]] != person[first[1]]  # father and son stay two persons
+    households = _households(runtime, operation)
+    family = households[person[first[0]]]
+    assert households[person[first[1]]] == family
+    others = {households[p] for m, p in person.items() if m not in (*first, *second)}
+    assert family not in others and len(others) == 9
+
+
+def test_ids_survive_a_rerun_and_new_registrations(runtime, operation) -> None:
+    _background(runtime, operation)
+    first = register(
+        runtime,
+        operation,
+        [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+    )
+    before = run(runtime, operation)
+    assert run(runtime, operation) == before
+    register(
+        runtime,
+        operation,
+        [
+            _member(
+                "head",
+                {"given_name_ar": "نبيل", "father_name_ar": "سالم", "family_name_ar": "القاسم"},
+                "male",
+                "1970",
+            )
+        ],
+    )
+    after = run(runtime, operation)
+    assert all(after[member] == person for member, person in before.items())
+    assert len(after) == len(before) + 1
+    assert first[0] in after
+
+
+def test_review_decisions_merge_and_split_and_later_runs_respect_them(
+    runtime,
+    operation,
+) -> None:
+    _background(runtime, operation)
+    older = register(
+        runtime,
+        operation,
+        [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+    )
+    # The same man, with his given name mistyped beyond the keys and a vaguer date.
+    newer = register(
+        runtime,
+        operation,
+        [_member("head", {"given_name_lat": "Khld", **FAMILY_LAT}, "male", "1987")],
+    )
+    person = run(runtime, operation)
+    assert person[older[0]] != person[newer[0]]
+    with unit_of_work(runtime.factory, Actor(label="coordinator")) as session:
+        item = persons.decide_pair(
+            session,
+            operation_id=operation["id"],
+            member_a=uuid.UUID(older[0]),
+            member_b=uuid.UUID(newer[0]),
+            same=True,
+            user_id=operation["coordinator"],
+        )
+        assert item.status == ReviewStatus.SAME
+    merged = run(runtime, operation)
+    kept = merged[older[0]]
+    assert merged[newer[0]] == kept == person[older[0]]  # the older id is kept
+    with unit_of_work(runtime.factory) as session:
+        assert persons.resolve(session, uuid.UUID(person[newer[0]])) == uuid.UUID(kept)
+        alias = session.get(PersonAlias, uuid.UUID(person[newer[0]]))
+        assert alias is not None and str(alias.person_id) == kept
+    # A coordinator splits them again: "different" binds every later run.
+    with unit_of_work(runtime.factory, Actor(label="coordinator")) as session:
+        item = session.scalar(select(ReviewItem).where(ReviewItem.operation_id == operation["id"]))
+        item.status = ReviewStatus.DIFFERENT
+    split = run(runtime, operation)
+    assert split[older[0]] == kept and split[newer[0]] != kept
+    assert run(runtime, operation) == split
+
+
+def test_a_decision_is_taken_once(runtime, operation) -> None:
+    a = register(
+        runtime,
+        operation,
+        [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987")],
+    )
+    b = register(
+        runtime, operation, [_member("head", {"given_name_ar": "حسن", **FAMILY_AR}, "male", "1989")]
+    )
+    with unit_of_work(runtime.factory) as session:
+        item = persons.decide_pair(
+            session,
+            operation_id=operation["id"],
+            member_a=uuid.UUID(a[0]),
+            member_b=uuid.UUID(b[0]),
+            same=False,
+            user_id=operation["coordinator"],
+        )
+        with pytest.raises(Exception, match="already decided"):
+            persons.decide(
+                session,
+                operation_id=operation["id"],
+                review_id=item.id,
+                same=True,
+                user_id=operation["coordinator"],
+            )
+    with unit_of_work(runtime.factory) as session:
+        assert session.scalar(
+            select(RegistrationMember.id).where(RegistrationMember.id == uuid.UUID(a[0]))
+        )
+
+
+def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) -> None:
+    from fastapi.testclient import TestClient
+
+    from corridor.accounts.models import User
+    from corridor.web.app import create_app
+
+    _background(runtime, operation)
+    older = register(
+        runtime,
+        operation,
+        [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+    )
+    newer = register(
+        runtime,
+        operation,
+        [_member("head", {"given_name_lat": "Khld", **FAMILY_LAT}, "male", "1987")],
+    )
+    with unit_of_work(runtime.factory) as session:
+        coordinator = session.get(User, operation["coordinator"])
+        slug = session.scalar(select(Operation.slug).where(Operation.id == operation["id"]))
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    headers = {"Authorization": f"Bearer {factory.token(coordinator)}"}
+    base = f"/api/v1/operations/{slug}/linkage"
+    run = client.post(f"{base}/runs", headers=headers)
+    assert run.status_code == 201, run.text
+    assert run.json()["records"] == 11 and run.json()["persons"] == 11
+    body = {"member_a": older[0], "member_b": newer[0], "same": True}
+    decided = client.post(f"{base}/decisions", headers=headers, json=body)
+    assert decided.status_code == 201, decided.text
+    assert decided.json()["a"]["given_name"] in ("خالد", "Khld")
+    again = client.post(
+        f"{base}/reviews/{decided.json()['id']}/decision", headers=headers, json={"same": False}
+    )
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+    second = client.post(f"{base}/runs", headers=headers).json()
+    assert second["persons"] == 10
+    sides = {side["member_id"]: side for side in (decided.json()["a"], decided.json()["b"])}
+    old_person = sides[newer[0]]["person_id"]  # before the run that merged it
+    resolved = client.get(f"{base}/persons/{old_person}", headers=headers)
+    assert resolved.status_code == 200
+    assert set(resolved.json()["members"]) == {older[0], newer[0]}
+    outsider = factory.user(factory.organisation(), Role.COORDINATOR)
+    listed = client.get(
+        f"{base}/reviews", headers={"Authorization": f"Bearer {factory.token(outsider)}"}
+    )
+    assert listed.status_code == 404  # another organisation's coordinator: not a participant
+    bad = client.post(
+        f"{base}/decisions", headers=headers, json={"member_a": older[0], "same": True}
+    )
+    assert bad.status_code == 422 and "member_b" in bad.text

@@ -105,7 +105,7 @@ def test_link_pairs_merges_above_the_threshold_and_vetoes_different_given_names(
         ["a", "b", "d", "a"],
         ["b", "c", "e", "e"],
         [0.99, 0.97, 0.99, 0.6],
-        [5.0, 2.0, -6.0, 4.0],
+        [True, True, False, True],
     )
     assert linked.clusters == {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e"}
     assert {(left, right) for left, right, _p in linked.review} == {("d", "e"), ("a", "e")}

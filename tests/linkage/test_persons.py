@@ -225,11 +225,11 @@ def test_review_decisions_merge_and_split_and_later_runs_respect_them(
         operation,
         [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
     )
-    # The same man, with his given name mistyped beyond the keys and a vaguer date.
+    # The same man, his given name written down wrong, and a vaguer date.
     newer = register(
         runtime,
         operation,
-        [_member("head", {"given_name_lat": "Khld", **FAMILY_LAT}, "male", "1987")],
+        [_member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
     )
     person = run(runtime, operation)
     assert person[older[0]] != person[newer[0]]
@@ -306,7 +306,7 @@ def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) ->
     newer = register(
         runtime,
         operation,
-        [_member("head", {"given_name_lat": "Khld", **FAMILY_LAT}, "male", "1987")],
+        [_member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
     )
     with unit_of_work(runtime.factory) as session:
         coordinator = session.get(User, operation["coordinator"])
@@ -320,7 +320,7 @@ def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) ->
     body = {"member_a": older[0], "member_b": newer[0], "same": True}
     decided = client.post(f"{base}/decisions", headers=headers, json=body)
     assert decided.status_code == 201, decided.text
-    assert decided.json()["a"]["given_name"] in ("خالد", "Khld")
+    assert decided.json()["a"]["given_name"] in ("خالد", "Walid")
     again = client.post(
         f"{base}/reviews/{decided.json()['id']}/decision", headers=headers, json={"same": False}
     )

@@ -30,7 +30,8 @@ class SqlDialect:
     def close(self, left: str, right: str) -> str:
         """Skeletons one typo apart, or similar enough (a typo in a longer name)."""
         return (
-            f"((length({left}) >= 3 AND {self.edit_distance}({left}, {right}) <= 1) "
+            f"((greatest(length({left}), length({right})) >= 3 "
+            f"AND {self.edit_distance}({left}, {right}) <= 1) "
             f"OR {self.jaro_winkler}({left}, {right}) >= 0.9)"
         )
 

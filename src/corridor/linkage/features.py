@@ -18,7 +18,8 @@ from corridor.linkage.names import clean_arabic, clean_latin, is_arabic, name_ke
 
 NAME_FIELDS = ("given", "father", "grandfather", "family", "mother")
 _EPOCH = date(1970, 1, 1)
-_PCODE = re.compile(r"^[A-Z]{2}(?:-?[A-Z0-9]{1,12})?$")
+# OCHA P-codes (SY02, SY0203) and ISO 3166-2 codes (IQ-AN).
+_PCODE = re.compile(r"^[A-Z]{2}(?:\d{2,12}|-[A-Z0-9]{1,3})$")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def origin_key(text: str | None) -> str | None:
     raw = (text or "").strip()
     if not raw:
         return None
-    if _PCODE.match(raw.upper()) and any(char.isdigit() for char in raw):
+    if _PCODE.match(raw.upper()):
         return "P:" + raw.upper().replace("-", "")
     keys = name_keys(raw)
     return "N:" + keys.skeleton if keys.skeletons else None

@@ -17,6 +17,7 @@ learn from, still gets sensible weights.
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ def name_comparison(
             "same or similar skeleton",
             0.03,
         ),
-        _level("ELSE", "different", 0.02),
+        _level("ELSE", "different", 0.02 if counts_swap else 0.06),
     ]
     return {
         "output_column_name": name,
@@ -113,7 +114,7 @@ def parents_comparison(sql: SqlDialect) -> dict[str, Any]:
                 0.06,
             ),
             _level(similar, "father similar", 0.05),
-            _level("ELSE", "different", 0.04),
+            _level("ELSE", "different", 0.06),
         ],
     }
 
@@ -301,13 +302,15 @@ def dedupe(
     linker = Linker(frame, model)
     predictions = linker.inference.predict(threshold_match_probability=review)
     pairs = predictions.as_pyarrow_table()
+    veto = level_weight(model, "given", "different") + 1e-6
     linked = link_pairs(
         ids,
         pairs.column("unique_id_l").to_pylist(),
         pairs.column("unique_id_r").to_pylist(),
         pairs.column("match_probability").to_pylist(),
         [
-            given if phone <= 0 else abs(given) + phone  # an agreeing identifier lifts the veto
+            # The given names agree beyond "different", or an identifier agrees.
+            given > veto or phone > 0
             for given, phone in zip(
                 pairs.column("mw_given").to_pylist(),
                 pairs.column("mw_phone").to_pylist(),
@@ -350,8 +353,18 @@ def dedupe(
 
 
 M_FLOOR = 0.01
-# A given name weighing less than this (the "different" level) vetoes a merge.
-GIVEN_NAME_VETO = 0.0
+
+
+def level_weight(model: dict[str, Any], comparison: str, label: str) -> float:
+    """The match weight (log2 m/u) of one level of a trained model."""
+    for item in model["comparisons"]:
+        if item["output_column_name"] == comparison:
+            for level in item["comparison_levels"]:
+                if level.get("label_for_charts") == label:
+                    # u is missing when too few records were sampled: call it "always".
+                    u = level.get("u_probability") or 1.0
+                    return math.log2(level["m_probability"] / u)
+    raise KeyError(f"{comparison}: no level {label!r}")
 
 
 PRIOR_WEIGHT = 0.5
@@ -396,7 +409,7 @@ def link_pairs(
     lefts: list[Any],
     rights: list[Any],
     probabilities: list[float],
-    given_weights: list[float],
+    given_agrees: list[bool],
     *,
     auto_merge: float = AUTO_MERGE_PROBABILITY,
     must_link: Iterable[tuple[str, str]] = (),
@@ -447,13 +460,13 @@ def link_pairs(
     best: dict[str, float] = {}
     review: list[tuple[str, str, float]] = []
     scored = sorted(
-        zip(lefts, rights, probabilities, given_weights, strict=True), key=lambda row: -row[2]
+        zip(lefts, rights, probabilities, given_agrees, strict=True), key=lambda row: -row[2]
     )
-    for left_raw, right_raw, probability, given_weight in scored:
+    for left_raw, right_raw, probability, agrees in scored:
         left, right = str(left_raw), str(right_raw)
         best[left] = max(best.get(left, 0.0), probability)
         best[right] = max(best.get(right, 0.0), probability)
-        merged = probability >= auto_merge and given_weight > GIVEN_NAME_VETO
+        merged = probability >= auto_merge and agrees
         if not (merged and union(left, right)):
             review.append((left, right, probability))
     clusters = {record_id: root(record_id) for record_id in ids}

@@ -98,7 +98,7 @@ def name_keys(text: str) -> NameKeys:
     return NameKeys(
         tuple(keys for keys, _skeleton in keyed),
         tuple(skeleton for _keys, skeleton in keyed),
-        " ".join(skeleton.lstrip("V-").lower() for _keys, skeleton in keyed),
+        " ".join(skeleton.lower() for _keys, skeleton in keyed),
     )
 
 

@@ -342,3 +342,68 @@ def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) ->
         f"{base}/decisions", headers=headers, json={"member_a": older[0], "same": True}
     )
     assert bad.status_code == 422 and "member_b" in bad.text
+
+
+def test_tracing_search_and_possible_duplicates(runtime, operation, factory) -> None:
+    from fastapi.testclient import TestClient
+
+    from corridor.accounts.models import User
+    from corridor.web.app import create_app
+
+    _background(runtime, operation)
+    family = register(
+        runtime,
+        operation,
+        [
+            _member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14"),
+            _member(
+                "daughter",
+                {"given_name_ar": "مريم", "father_name_ar": "خالد", "family_name_ar": "الحلبي"},
+                "female",
+                "2016",
+            ),
+        ],
+    )
+    persons_before = run(runtime, operation)
+    with unit_of_work(runtime.factory) as session:
+        coordinator = session.get(User, operation["coordinator"])
+        slug = session.scalar(select(Operation.slug).where(Operation.id == operation["id"]))
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    headers = {"Authorization": f"Bearer {factory.token(coordinator)}"}
+    base = f"/api/v1/operations/{slug}/linkage"
+    # A relative asks in Latin script, knowing the name, the father and an age.
+    found = client.post(
+        f"{base}/search",
+        headers=headers,
+        json={
+            "given_name": "Khaled",
+            "father_name": "Abdul Rahman",
+            "family_name": "Halabi",
+            "age": 40,
+        },
+    )
+    assert found.status_code == 200, found.text
+    best = found.json()[0]
+    assert best["person_id"] == persons_before[family[0]]
+    assert {"given", "family", "parents"} <= set(best["agreeing"])
+    assert all(c["probability"] <= best["probability"] for c in found.json())
+    empty = client.post(f"{base}/search", headers=headers, json={"age": 40})
+    assert empty.status_code == 422 and "given_name" in empty.text
+    # The same family registered again, in Latin script: flagged before any run.
+    again = register(
+        runtime,
+        operation,
+        [_member("head", {"given_name_lat": "Khaled", **FAMILY_LAT}, "male", "1987")],
+    )
+    with unit_of_work(runtime.factory) as session:
+        registration = session.scalar(
+            select(RegistrationMember.registration_id).where(
+                RegistrationMember.id == uuid.UUID(again[0])
+            )
+        )
+    flagged = client.get(
+        f"{base}/registrations/{registration}/possible-duplicates", headers=headers
+    )
+    assert flagged.status_code == 200, flagged.text
+    candidates = flagged.json()[again[0]]
+    assert candidates and candidates[0]["person_id"] == persons_before[family[0]]

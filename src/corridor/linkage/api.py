@@ -15,9 +15,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from corridor.accounts.permissions import Action
-from corridor.crossings.models import RegistrationMember
-from corridor.errors import NotFound
-from corridor.linkage import persons
+from corridor.crossings.models import Registration, RegistrationMember
+from corridor.errors import InvalidInput, NotFound
+from corridor.linkage import matching, persons
+from corridor.linkage.features import record_features
 from corridor.linkage.models import Person, PersonRecord, ReviewItem, ReviewStatus
 from corridor.web.deps import OperationContext, require
 
@@ -141,6 +142,92 @@ def get_person(person_id: uuid.UUID, ctx: OperationContext = Review) -> PersonOu
     ).all()
     return PersonOut(
         id=current, requested=person_id, household_id=person.household_id, members=list(members)
+    )
+
+
+class SearchIn(BaseModel):
+    """What is known of the person looked for; names in any script, all optional."""
+
+    given_name: str = Field("", max_length=100)
+    father_name: str = Field("", max_length=100)
+    grandfather_name: str = Field("", max_length=100)
+    family_name: str = Field("", max_length=100)
+    mother_name: str = Field("", max_length=200)
+    sex: str = Field("", pattern="^(|m|f|male|female)$")
+    birth_date: str = Field("", max_length=10, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    age: int | None = Field(None, ge=0, le=130, description="approximate age in years")
+    origin: str = Field("", max_length=200, description="a place or a P-code")
+    limit: int = Field(10, ge=1, le=50)
+
+
+class CandidateOut(BaseModel):
+    person_id: uuid.UUID | None
+    probability: float
+    agreeing: list[str]  # the comparisons that spoke for this person
+    weights: dict[str, float]
+    records: list[RecordOut]
+
+
+@router.post("/search", response_model=list[CandidateOut])
+def search(body: SearchIn, ctx: OperationContext = Review) -> list[CandidateOut]:
+    """Tracing: registered persons who may be the one looked for, likeliest first."""
+    query, problems = record_features(
+        "query",
+        {
+            "given": body.given_name,
+            "father": body.father_name,
+            "grandfather": body.grandfather_name,
+            "family": body.family_name,
+            "mother": body.mother_name,
+        },
+        sex=body.sex,
+        birth_date=body.birth_date,
+        age_estimate=str(body.age) if body.age is not None else None,
+        origin=body.origin,
+    )
+    if problems:
+        field = {"names": "given_name", "age_estimate": "age"}.get(
+            problems[0].field, problems[0].field
+        )
+        raise InvalidInput(field, problems[0].message)
+    found = matching.find_matches(
+        ctx.session, operation_id=ctx.operation.id, queries=[query], limit=body.limit
+    )
+    return [_candidate(ctx, candidate) for candidate in found["query"]]
+
+
+@router.get(
+    "/registrations/{registration_id}/possible-duplicates",
+    response_model=dict[uuid.UUID, list[CandidateOut]],
+)
+def possible_duplicates(
+    registration_id: uuid.UUID, ctx: OperationContext = Review
+) -> dict[uuid.UUID, list[CandidateOut]]:
+    """For each member of a registration, persons registered before who may be the same."""
+    registration = ctx.session.get(Registration, registration_id)
+    if registration is None or registration.operation_id != ctx.operation.id:
+        raise NotFound("no such registration")
+    features, _members = matching.member_features(ctx.session, ctx.operation.id)
+    own = {str(member.id) for member in registration.members}
+    queries = [row for row in features if row["unique_id"] in own]
+    found = matching.find_matches(
+        ctx.session, operation_id=ctx.operation.id, queries=queries, limit=5, exclude=own
+    )
+    return {
+        uuid.UUID(member): [
+            _candidate(ctx, c) for c in candidates if c.probability >= persons.REVIEW_FLOOR
+        ]
+        for member, candidates in found.items()
+    }
+
+
+def _candidate(ctx: OperationContext, candidate: matching.Candidate) -> CandidateOut:
+    return CandidateOut(
+        person_id=candidate.person_id,
+        probability=round(candidate.probability, 4),
+        agreeing=candidate.agreeing,
+        weights=candidate.weights,
+        records=[_record(ctx, uuid.UUID(member)) for member in candidate.member_ids[:5]],
     )
 
 

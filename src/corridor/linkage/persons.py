@@ -36,6 +36,7 @@ from corridor.linkage.stable_ids import assign
 from corridor.linkage.table import to_arrow
 
 MAX_ALIAS_HOPS = 50
+REVIEW_FLOOR = model.REVIEW_PROBABILITY  # below: not worth a person's time
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,117 @@
+"""One record against the operation's records: tracing searches and duplicate checks.
+
+A family looking for a relative gives what it knows (names in any script,
+an approximate age, a place); a new registration brings its members. Both are
+scored against every registered record that shares a name skeleton with them,
+with the model of the operation's last linkage run, and come back ranked by
+person, each with the comparisons that agreed and their weights.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corridor.linkage import model
+from corridor.linkage.engines import duckdb_api
+from corridor.linkage.models import LinkageRun, PersonRecord
+from corridor.linkage.persons import member_features
+from corridor.linkage.table import to_arrow
+
+# A search may know one name only: one shared skeleton is enough to be a candidate.
+SEARCH_RULES = [f"l.{column} = r.{column}" for column in ("given_bk", "family_bk", "father_bk")]
+MIN_PROBABILITY = 0.01
+
+
+@dataclass
+class Candidate:
+    """A registered person who may be the one looked for."""
+
+    person_id: uuid.UUID | None
+    member_ids: list[str]
+    probability: float
+    weights: dict[str, float] = field(default_factory=dict)  # per comparison: why
+
+    @property
+    def agreeing(self) -> list[str]:
+        return [name for name, weight in self.weights.items() if weight > 0]
+
+
+def operation_model(session: Session, operation_id: int, records: int) -> dict[str, Any]:
+    """The model of the last linkage run, or the priors when there was none."""
+    trained = session.scalar(
+        select(LinkageRun.model)
+        .where(LinkageRun.operation_id == operation_id, LinkageRun.finished_at.is_not(None))
+        .order_by(LinkageRun.id.desc())
+        .limit(1)
+    )
+    if trained:
+        return trained
+    starting = model.settings(prior_match=model._prior(max(records, 2)))
+    return model.with_priors(starting, starting)
+
+
+def find_matches(
+    session: Session,
+    *,
+    operation_id: int,
+    queries: list[dict[str, Any]],
+    limit: int = 10,
+    exclude: set[str] | None = None,
+) -> dict[str, list[Candidate]]:
+    """For each query (feature row), the likeliest persons, best first."""
+    from splink import Linker
+
+    features, _members = member_features(session, operation_id)
+    excluded = exclude or set()
+    features = [row for row in features if row["unique_id"] not in excluded]
+    if not features or not queries:
+        return {query["unique_id"]: [] for query in queries}
+    model._quiet_splink()
+    api = duckdb_api()
+    existing = api.register(to_arrow(features))
+    asked = api.register(to_arrow(queries))
+    settings = operation_model(session, operation_id, len(features))
+    linker = Linker(existing, settings)
+    rules = list(dict.fromkeys([*SEARCH_RULES, *model.blocking_rules()]))
+    scored = linker.inference.predict_between(
+        existing,
+        asked,
+        blocking_rules_to_generate_predictions=rules,
+        threshold_match_probability=MIN_PROBABILITY,
+    ).as_pyarrow_table()
+    owner = {
+        str(member): person
+        for member, person in session.execute(
+            select(PersonRecord.member_id, PersonRecord.person_id).where(
+                PersonRecord.operation_id == operation_id
+            )
+        )
+    }
+    query_ids = {query["unique_id"] for query in queries}
+    found: dict[str, dict[Any, Candidate]] = {query_id: {} for query_id in query_ids}
+    columns = scored.to_pydict()
+    weights = [name for name in columns if name.startswith("mw_")]
+    for index in range(scored.num_rows):
+        left, right = str(columns["unique_id_l"][index]), str(columns["unique_id_r"][index])
+        query_id, record_id = (right, left) if right in query_ids else (left, right)
+        probability = columns["match_probability"][index]
+        person = owner.get(record_id)
+        key = person or record_id
+        candidate = found[query_id].get(key)
+        if candidate is None:
+            candidate = found[query_id][key] = Candidate(person, [], probability)
+        candidate.member_ids.append(record_id)
+        if probability >= candidate.probability:
+            candidate.probability = probability
+            candidate.weights = {
+                name.removeprefix("mw_"): round(columns[name][index] or 0.0, 2) for name in weights
+            }
+    return {
+        query_id: sorted(candidates.values(), key=lambda c: -c.probability)[:limit]
+        for query_id, candidates in found.items()
+    }

@@ -115,10 +115,14 @@ def run(input_path: Path, output_path: Path, *, engine: str = "duckdb") -> Prepa
     """Read, link and write; raises DedupeInputError when the input can't be used."""
     from rich.progress import Progress
 
-    if engine != "duckdb":
-        raise DedupeInputError(
-            "--engine spark is not available in this version; use --engine duckdb"
-        )
+    api = None
+    if engine == "spark":
+        from corridor.linkage.engines import spark_api
+
+        try:
+            api = spark_api()
+        except RuntimeError as error:
+            raise DedupeInputError(f"--engine: {error}") from None
     with Progress(transient=True, console=_stderr_console()) as bar:
         reading = bar.add_task("reading registrations", total=None)
         with input_path.open(encoding="utf-8-sig", newline="") as handle:
@@ -126,7 +130,12 @@ def run(input_path: Path, output_path: Path, *, engine: str = "duckdb") -> Prepa
         bar.update(reading, total=len(prepared.rows), completed=len(prepared.rows))
         linking = bar.add_task("linking", total=None)
         linked = (
-            dedupe(to_arrow(prepared.rows), ids=[row["unique_id"] for row in prepared.rows])
+            dedupe(
+                to_arrow(prepared.rows),
+                ids=[row["unique_id"] for row in prepared.rows],
+                engine=engine,
+                db_api=api,
+            )
             if len(prepared.rows) > 1
             else None
         )

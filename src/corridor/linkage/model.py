@@ -213,7 +213,7 @@ def settings(engine: str = "duckdb", prior_match: float = 0.0005) -> dict[str, A
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": prior_match,
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in blocking_rules()
+            {"blocking_rule": rule, "sql_dialect": engine} for rule in blocking_rules()
         ],
         "comparisons": [
             name_comparison("given", sql, swapped_with="family", counts_swap=True),
@@ -291,11 +291,11 @@ def dedupe(
     """Link the feature ``table`` (pyarrow, or a Spark frame) into persons."""
     from splink import Linker
 
-    from corridor.linkage.engines import duckdb_api
+    from corridor.linkage.engines import as_engine_table, duckdb_api, spark_api
 
     _quiet_splink()
-    api = db_api or duckdb_api()
-    frame = api.register(table)
+    api = db_api or (spark_api() if engine == "spark" else duckdb_api())
+    frame = api.register(as_engine_table(api, engine, table))
     if model is None:
         starting = settings(engine, prior_match=_prior(len(ids)))
         model = with_priors(train(frame, starting, len(ids)), starting)
@@ -471,6 +471,25 @@ def link_pairs(
             review.append((left, right, probability))
     clusters = {record_id: root(record_id) for record_id in ids}
     return Linked(clusters, best, review, len(probabilities))
+
+
+def transfer(trained: dict[str, Any], engine: str) -> dict[str, Any]:
+    """A model trained on one engine, spelled for another: the same m and u per level."""
+    target = settings(engine, prior_match=trained["probability_two_random_records_match"])
+    learned = {
+        (c["output_column_name"], level.get("label_for_charts")): level
+        for c in trained["comparisons"]
+        for level in c["comparison_levels"]
+    }
+    for comparison in target["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            source = learned.get((comparison["output_column_name"], level["label_for_charts"]))
+            for key in ("m_probability", "u_probability"):
+                if source is not None and source.get(key) is not None:
+                    level[key] = source[key]
+    for rule in target["blocking_rules_to_generate_predictions"]:
+        rule["sql_dialect"] = engine
+    return target
 
 
 def _quiet_splink() -> None:

@@ -36,7 +36,7 @@ def test_spark_applies_the_duckdb_parameters_and_finds_the_same_persons() -> Non
         assert on_spark.best[record] == pytest.approx(probability, abs=1e-6)
 
 
-def test_the_cli_runs_on_spark(tmp_path) -> None:  # noqa: ANN001
+def test_the_cli_runs_on_spark(tmp_path) -> None:
     import csv
 
     from typer.testing import CliRunner

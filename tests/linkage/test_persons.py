@@ -9,150 +9,41 @@ import pytest
 from sqlalchemy import select
 
 from corridor.accounts.models import Role
-from corridor.crossings import forms, submissions
-from corridor.crossings.collect import build_instance
-from corridor.crossings.devices import DeviceLogin
-from corridor.crossings.models import Registration, RegistrationMember
+from corridor.crossings.models import RegistrationMember
 from corridor.db.session import Actor, unit_of_work
 from corridor.linkage import persons
-from corridor.linkage.models import Person, PersonAlias, PersonRecord, ReviewItem, ReviewStatus
-from corridor.operations.models import Checkpoint, Operation
+from corridor.linkage.models import PersonAlias, ReviewItem, ReviewStatus
+from corridor.operations.models import Operation
+from tests.linkage.helpers import (
+    FAMILY_AR,
+    FAMILY_LAT,
+    background,
+    households_of,
+    make_operation,
+    member,
+    register,
+    run,
+)
 
 pytestmark = pytest.mark.db
-
-KHALED = {"given_name_ar": "خالد", "given_name_lat": "", "sex": "male", "dob": "1987-03-14"}
-FAMILY_AR = {"father_name_ar": "عبد الرحمن", "family_name_ar": "الحلبي"}
-FAMILY_LAT = {"father_name_lat": "Abdel Rahman", "family_name_lat": "Al-Halabi"}
-
-
-def _member(relationship: str, names: dict[str, str], sex: str, dob: str) -> dict[str, str]:
-    return {
-        "relationship": relationship,
-        **names,
-        "sex": sex,
-        "dob_precision": "exact" if len(dob) == 10 else "year",
-        "dob": dob if len(dob) == 10 else f"{dob}-01-01",
-    }
 
 
 @pytest.fixture
 def operation(runtime, factory) -> dict[str, Any]:
-    lead = factory.organisation()
-    op = factory.operation(lead)
-    officer = factory.user(lead, Role.FIELD_OFFICER)
-    coordinator = factory.user(lead, Role.COORDINATOR)
-    with unit_of_work(runtime.factory) as session:
-        checkpoint = Checkpoint(operation_id=op.id, name="Gate", lon=1.5, lat=42.5)
-        session.add(checkpoint)
-        session.flush()
-        forms.ensure_shipped_forms(session, operation_id=op.id)
-        checkpoint_id = checkpoint.id
-    return {
-        "id": op.id,
-        "lead": lead.id,
-        "officer": officer.id,
-        "coordinator": coordinator.id,
-        "checkpoint": checkpoint_id,
-    }
-
-
-def register(runtime, operation: dict[str, Any], members: list[dict[str, str]]) -> list[str]:
-    """A household registered as ODK Collect sends it; the member ids, head first."""
-    with unit_of_work(runtime.factory, Actor(label="test")) as session:
-        form = forms.get_form(session, operation_id=operation["id"], xml_form_id="registration")
-        xform = forms.current_version(session, form=form).xform
-        xml, _instance = build_instance(
-            xform,
-            {
-                "checkpoint": str(operation["checkpoint"]),
-                "start": "2026-11-20T08:00:00+00:00",
-                "end": "2026-11-20T08:05:00+00:00",
-                "deviceid": "test",
-                "consent/explained": "purpose sharing rights",
-                "consent/given": "yes",
-            },
-            {"member": members},
-        )
-        received = submissions.receive(
-            session,
-            operation_id=operation["id"],
-            organisation_id=operation["lead"],
-            login=DeviceLogin(operation["officer"], "test"),
-            xml=xml,
-            attachments=[],
-        )
-        registration = session.scalar(
-            select(Registration).where(Registration.submission_id == received.submission.id)
-        )
-        return [str(m.id) for m in sorted(registration.members, key=lambda m: m.position)]
-
-
-def run(runtime, operation: dict[str, Any]) -> dict[str, str]:
-    """Link, then each member's person id."""
-    with unit_of_work(runtime.factory, Actor(label="test")) as session:
-        persons.run(session, operation_id=operation["id"])
-    with unit_of_work(runtime.factory) as session:
-        return {
-            str(member): str(person)
-            for member, person in session.execute(
-                select(PersonRecord.member_id, PersonRecord.person_id).where(
-                    PersonRecord.operation_id == operation["id"]
-                )
-            )
-        }
-
-
-def _households(runtime, operation) -> dict[str, str]:
-    with unit_of_work(runtime.factory) as session:
-        return {
-            str(person): str(household)
-            for person, household in session.execute(
-                select(Person.id, Person.household_id).where(
-                    Person.operation_id == operation["id"], Person.deleted_at.is_(None)
-                )
-            )
-        }
-
-
-def _background(runtime, operation) -> None:
-    """Other households, so the model has something to estimate against."""
-    names = [
-        ("أحمد", "محمد", "الخطيب"),
-        ("فاطمة", "علي", "الحداد"),
-        ("يوسف", "حسن", "المصري"),
-        ("مريم", "سعيد", "النجار"),
-        ("عمر", "خليل", "الشامي"),
-        ("ليلى", "ناصر", "العلي"),
-        ("سامي", "جمال", "الحسن"),
-        ("هدى", "كريم", "الزعبي"),
-        ("طارق", "وليد", "التميمي"),
-    ]
-    for index, (given, father, family) in enumerate(names):
-        register(
-            runtime,
-            operation,
-            [
-                _member(
-                    "head",
-                    {"given_name_ar": given, "father_name_ar": father, "family_name_ar": family},
-                    "male" if index % 2 == 0 else "female",
-                    str(1960 + 3 * index),
-                )
-            ],
-        )
+    return make_operation(runtime, factory)
 
 
 def test_the_same_family_registered_in_two_scripts_is_one_household_of_persons(
     runtime,
     operation,
 ) -> None:
-    _background(runtime, operation)
+    background(runtime, operation)
     first = register(
         runtime,
         operation,
         [
-            _member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14"),
-            _member(
+            member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14"),
+            member(
                 "son",
                 {"given_name_ar": "يوسف", "father_name_ar": "خالد", "family_name_ar": "الحلبي"},
                 "male",
@@ -164,8 +55,8 @@ def test_the_same_family_registered_in_two_scripts_is_one_household_of_persons(
         runtime,
         operation,
         [
-            _member("head", {"given_name_lat": "Khaled", **FAMILY_LAT}, "male", "1987"),
-            _member(
+            member("head", {"given_name_lat": "Khaled", **FAMILY_LAT}, "male", "1987"),
+            member(
                 "son",
                 {
                     "given_name_lat": "Youssef",
@@ -181,7 +72,7 @@ def test_the_same_family_registered_in_two_scripts_is_one_household_of_persons(
     assert person[first[0]] == person[second[0]]
     assert person[first[1]] == person[second[1]]
     assert person[first[0]] != person[first[1]]  # father and son stay two persons
-    households = _households(runtime, operation)
+    households = households_of(runtime, operation)
     family = households[person[first[0]]]
     assert households[person[first[1]]] == family
     others = {households[p] for m, p in person.items() if m not in (*first, *second)}
@@ -189,11 +80,11 @@ def test_the_same_family_registered_in_two_scripts_is_one_household_of_persons(
 
 
 def test_ids_survive_a_rerun_and_new_registrations(runtime, operation) -> None:
-    _background(runtime, operation)
+    background(runtime, operation)
     first = register(
         runtime,
         operation,
-        [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
     )
     before = run(runtime, operation)
     assert run(runtime, operation) == before
@@ -201,7 +92,7 @@ def test_ids_survive_a_rerun_and_new_registrations(runtime, operation) -> None:
         runtime,
         operation,
         [
-            _member(
+            member(
                 "head",
                 {"given_name_ar": "نبيل", "father_name_ar": "سالم", "family_name_ar": "القاسم"},
                 "male",
@@ -219,17 +110,17 @@ def test_review_decisions_merge_and_split_and_later_runs_respect_them(
     runtime,
     operation,
 ) -> None:
-    _background(runtime, operation)
+    background(runtime, operation)
     older = register(
         runtime,
         operation,
-        [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
     )
     # The same man, his given name written down wrong, and a vaguer date.
     newer = register(
         runtime,
         operation,
-        [_member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
+        [member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
     )
     person = run(runtime, operation)
     assert person[older[0]] != person[newer[0]]
@@ -263,10 +154,10 @@ def test_a_decision_is_taken_once(runtime, operation) -> None:
     a = register(
         runtime,
         operation,
-        [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987")],
+        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987")],
     )
     b = register(
-        runtime, operation, [_member("head", {"given_name_ar": "حسن", **FAMILY_AR}, "male", "1989")]
+        runtime, operation, [member("head", {"given_name_ar": "حسن", **FAMILY_AR}, "male", "1989")]
     )
     with unit_of_work(runtime.factory) as session:
         item = persons.decide_pair(
@@ -297,16 +188,16 @@ def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) ->
     from corridor.accounts.models import User
     from corridor.web.app import create_app
 
-    _background(runtime, operation)
+    background(runtime, operation)
     older = register(
         runtime,
         operation,
-        [_member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
     )
     newer = register(
         runtime,
         operation,
-        [_member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
+        [member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
     )
     with unit_of_work(runtime.factory) as session:
         coordinator = session.get(User, operation["coordinator"])
@@ -350,13 +241,13 @@ def test_tracing_search_and_possible_duplicates(runtime, operation, factory) -> 
     from corridor.accounts.models import User
     from corridor.web.app import create_app
 
-    _background(runtime, operation)
+    background(runtime, operation)
     family = register(
         runtime,
         operation,
         [
-            _member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14"),
-            _member(
+            member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14"),
+            member(
                 "daughter",
                 {"given_name_ar": "مريم", "father_name_ar": "خالد", "family_name_ar": "الحلبي"},
                 "female",
@@ -393,7 +284,7 @@ def test_tracing_search_and_possible_duplicates(runtime, operation, factory) -> 
     again = register(
         runtime,
         operation,
-        [_member("head", {"given_name_lat": "Khaled", **FAMILY_LAT}, "male", "1987")],
+        [member("head", {"given_name_lat": "Khaled", **FAMILY_LAT}, "male", "1987")],
     )
     with unit_of_work(runtime.factory) as session:
         registration = session.scalar(

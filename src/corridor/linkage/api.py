@@ -21,6 +21,7 @@ from corridor.linkage import matching, persons
 from corridor.linkage.features import record_features
 from corridor.linkage.models import Person, PersonRecord, ReviewItem, ReviewStatus
 from corridor.web.deps import OperationContext, require
+from corridor.web.schemas import ApiInput, RowId
 
 router = APIRouter(prefix="/api/v1/operations/{slug}/linkage", tags=["linkage"])
 Review = Depends(require(Action.LINKAGE_REVIEW))
@@ -64,7 +65,7 @@ class ReviewOut(BaseModel):
     decided_at: datetime | None
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(ApiInput):
     same: bool = Field(description="true: one person; false: never merge them")
 
 
@@ -104,7 +105,7 @@ def list_reviews(
 
 
 @router.post("/reviews/{review_id}/decision", response_model=ReviewOut)
-def decide_review(review_id: int, body: DecisionIn, ctx: OperationContext = Review) -> ReviewOut:
+def decide_review(review_id: RowId, body: DecisionIn, ctx: OperationContext = Review) -> ReviewOut:
     """Accept (same person) or reject (different persons); later runs respect it. 409 if taken."""
     item = persons.decide(
         ctx.session,
@@ -145,7 +146,7 @@ def get_person(person_id: uuid.UUID, ctx: OperationContext = Review) -> PersonOu
     )
 
 
-class SearchIn(BaseModel):
+class SearchIn(ApiInput):
     """What is known of the person looked for; names in any script, all optional."""
 
     given_name: str = Field("", max_length=100)

@@ -152,6 +152,9 @@ def _overview(
     may_edit_corridors = decide(
         ctx.principal, ctx.operation.participation, Action.CORRIDOR_WRITE
     ).allowed
+    may_review_duplicates = decide(
+        ctx.principal, ctx.operation.participation, Action.LINKAGE_REVIEW
+    ).allowed
     has_network = bool(networks.list_networks(ctx.session, operation_id=operation.id))
     crossing_totals = crossings.totals(ctx.session, operation_id=operation.id)
     i18n.set_language(getattr(request.state, "language", i18n.DEFAULT_LANGUAGE))
@@ -172,6 +175,7 @@ def _overview(
         corridors=corridor_list,
         flags=flags,
         may_edit_corridors=may_edit_corridors,
+        may_review_duplicates=may_review_duplicates,
         has_network=has_network,
         map_layers=map_layers,
         crossing_totals=crossing_totals,

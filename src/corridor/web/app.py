@@ -178,6 +178,7 @@ def _routers() -> list[Any]:
     from corridor.crossings import pages as crossings_pages
     from corridor.jobs import api as jobs_api
     from corridor.linkage import api as linkage_api
+    from corridor.linkage import pages as linkage_pages
     from corridor.operations import api as operations_api
     from corridor.operations import corridor_api
     from corridor.operations import pages as operations_pages
@@ -203,6 +204,7 @@ def _routers() -> list[Any]:
         routing_pages.router,
         crossings_pages.router,
         tally_pages.router,
+        linkage_pages.router,
     ]
 
 

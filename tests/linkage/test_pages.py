@@ -1,0 +1,123 @@
+"""The linkage pages: the review queue and its decisions, tracing search, duplicates."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from corridor.accounts.models import User
+from corridor.crossings.models import RegistrationMember
+from corridor.db.session import unit_of_work
+from corridor.linkage.models import ReviewItem, ReviewStatus
+from corridor.operations.models import Operation
+from corridor.web.app import create_app
+from tests.conftest import STRONG_PASSWORD
+from tests.linkage.helpers import (
+    FAMILY_AR,
+    FAMILY_LAT,
+    background,
+    make_operation,
+    member,
+    register,
+)
+
+pytestmark = pytest.mark.db
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert match is not None
+    return match.group(1)
+
+
+def _client(runtime, user_id: int) -> TestClient:
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    with unit_of_work(runtime.factory) as session:
+        login = session.get(User, user_id).login
+    response = client.post(
+        "/signin",
+        data={"login": login, "password": STRONG_PASSWORD, "csrf_token": _csrf(client, "/signin")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    return client
+
+
+@pytest.fixture
+def world(runtime, factory) -> dict[str, Any]:
+    operation = make_operation(runtime, factory)
+    background(runtime, operation)
+    operation["khaled"] = register(
+        runtime,
+        operation,
+        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+    )
+    operation["walid"] = register(
+        runtime,
+        operation,
+        [member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
+    )
+    with unit_of_work(runtime.factory) as session:
+        operation["slug"] = session.scalar(
+            select(Operation.slug).where(Operation.id == operation["id"])
+        )
+    return operation
+
+
+def test_a_coordinator_runs_the_linkage_and_decides_a_pair_on_the_page(runtime, world) -> None:
+    client = _client(runtime, world["coordinator"])
+    page = f"/operations/{world['slug']}/linkage"
+    assert "linkage" in client.get(f"/operations/{world['slug']}").text  # linked from the overview
+    ran = client.post(
+        f"{page}/runs", data={"csrf_token": _csrf(client, page)}, follow_redirects=True
+    )
+    assert ran.status_code == 200
+    assert 'id="last-run"' in ran.text
+    with unit_of_work(runtime.factory) as session:
+        item = session.scalar(select(ReviewItem).where(ReviewItem.operation_id == world["id"]))
+        assert item is not None, "the Khaled/Walid pair should wait for a person"
+        review_id = item.id
+    assert f'id="review-{review_id}"' in ran.text and "Walid" in ran.text
+    decided = client.post(
+        f"{page}/reviews/{review_id}",
+        data={"csrf_token": _csrf(client, page), "decision": "same"},
+        follow_redirects=True,
+    )
+    assert decided.status_code == 200 and f'id="review-{review_id}"' not in decided.text
+    with unit_of_work(runtime.factory) as session:
+        assert session.get(ReviewItem, review_id).status == ReviewStatus.SAME
+
+
+def test_tracing_search_and_the_duplicates_on_a_submission(runtime, world, factory) -> None:
+    client = _client(runtime, world["coordinator"])
+    found = client.get(
+        f"/operations/{world['slug']}/linkage/search",
+        params={"given_name": "Khaled", "family_name": "Halabi", "age": "39"},
+    )
+    assert found.status_code == 200 and "خالد" in found.text
+    assert 'class="card candidate"' in found.text
+    refused = client.get(f"/operations/{world['slug']}/linkage/search", params={"age": "39"})
+    assert refused.status_code == 200 and "no names at all" in refused.text
+    with unit_of_work(runtime.factory) as session:
+        registration = session.scalar(
+            select(RegistrationMember.registration_id).where(
+                RegistrationMember.id == uuid.UUID(world["walid"][0])
+            )
+        )
+    fragment = client.get(
+        f"/operations/{world['slug']}/linkage/registrations/{registration}/duplicates"
+    )
+    assert fragment.status_code == 200 and 'id="possible-duplicates"' in fragment.text
+    officer = _client(runtime, world["officer"])
+    assert officer.get(f"/operations/{world['slug']}/linkage").status_code == 403
+    assert (
+        officer.get(
+            f"/operations/{world['slug']}/linkage/registrations/{registration}/duplicates"
+        ).status_code
+        == 403
+    )

@@ -55,6 +55,33 @@ def operation_model(session: Session, operation_id: int, records: int) -> dict[s
     return model.with_priors(starting, starting)
 
 
+class Scorer:
+    """Registered records, loaded once, against which new records are scored."""
+
+    def __init__(self, records: Any, trained: dict[str, Any], api: Any = None) -> None:
+        """``records``: the registered records' feature rows, as an Arrow table."""
+        from splink import Linker
+
+        model._quiet_splink()
+        self.api = api or duckdb_api()
+        self.existing = self.api.register(records)
+        self.linker = Linker(self.existing, trained)
+        self.rules = list(dict.fromkeys([*SEARCH_RULES, *model.blocking_rules()]))
+
+    def score(self, queries: Any) -> Any:
+        """Scored pairs (Arrow) between the queries and the registered records."""
+        asked = self.api.register(queries)
+        try:
+            return self.linker.inference.predict_between(
+                self.existing,
+                asked,
+                blocking_rules_to_generate_predictions=self.rules,
+                threshold_match_probability=MIN_PROBABILITY,
+            ).as_pyarrow_table()
+        finally:
+            asked.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+
+
 def find_matches(
     session: Session,
     *,
@@ -64,26 +91,13 @@ def find_matches(
     exclude: set[str] | None = None,
 ) -> dict[str, list[Candidate]]:
     """For each query (feature row), the likeliest persons, best first."""
-    from splink import Linker
-
     features, _members = member_features(session, operation_id)
     excluded = exclude or set()
     features = [row for row in features if row["unique_id"] not in excluded]
     if not features or not queries:
         return {query["unique_id"]: [] for query in queries}
-    model._quiet_splink()
-    api = duckdb_api()
-    existing = api.register(to_arrow(features))
-    asked = api.register(to_arrow(queries))
     settings = operation_model(session, operation_id, len(features))
-    linker = Linker(existing, settings)
-    rules = list(dict.fromkeys([*SEARCH_RULES, *model.blocking_rules()]))
-    scored = linker.inference.predict_between(
-        existing,
-        asked,
-        blocking_rules_to_generate_predictions=rules,
-        threshold_match_probability=MIN_PROBABILITY,
-    ).as_pyarrow_table()
+    scored = Scorer(to_arrow(features), settings).score(to_arrow(queries))
     owner = {
         str(member): person
         for member, person in session.execute(

@@ -269,7 +269,7 @@ def train(frame: Any, starting: dict[str, Any], records: int) -> dict[str, Any]:
         except (ValueError, EMTrainingException) as error:
             # EM drove a level's m to 0, or the rule found no pairs (no father's
             # names in this data): keep the estimates of the last good session.
-            log.warning("an EM session kept the previous estimates: %s", error)
+            log.warning("an EM session kept the previous estimates: %s", str(error).splitlines()[0])
             continue
         model = linker.misc.save_model_to_json()
     return model

@@ -39,7 +39,7 @@ import pyarrow as pa
 
 from corridor.linkage import model
 from corridor.linkage.engines import duckdb_api
-from corridor.linkage.features import record_features
+from corridor.linkage.features import row_features
 from corridor.linkage.synthetic import generate
 from corridor.linkage.table import to_arrow
 
@@ -85,26 +85,7 @@ def blocking_recall(features: list[dict[str, Any]], truth: set[Pair]) -> float:
 
 
 def corridor_features(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
-    features = []
-    for row in rows:
-        row_features, _problems = record_features(
-            row["record_id"],
-            {
-                "given": row.get("given_name"),
-                "father": row.get("father_name"),
-                "grandfather": row.get("grandfather_name"),
-                "family": row.get("family_name"),
-                "mother": row.get("mother_name"),
-            },
-            sex=row.get("sex"),
-            birth_date=row.get("birth_date"),
-            age_estimate=row.get("age_estimate"),
-            registered_on=row.get("registered_on"),
-            origin=row.get("origin"),
-            phone=row.get("phone"),
-        )
-        features.append(row_features)
-    return features
+    return [row_features(row)[0] for row in rows]
 
 
 def run_corridor(rows: list[dict[str, str]], truth: set[Pair]) -> dict[str, Any]:

@@ -12,25 +12,14 @@ from corridor.accounts.models import Role
 from corridor.crossings.models import Registration
 from corridor.db.session import unit_of_work
 from corridor.runtime import Runtime
-from tests.conftest import STRONG_PASSWORD
 from tests.crossings.openrosa_helpers import post, registration
 from tests.factories import Factory
-
-
-def _csrf(client: TestClient, path: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert match is not None
-    return match.group(1)
+from tests.page_helpers import csrf, sign_in
 
 
 def _signed_in(world: dict[str, Any], login: str) -> TestClient:
     client = TestClient(world["app"])
-    response = client.post(
-        "/signin",
-        data={"login": login, "password": STRONG_PASSWORD, "csrf_token": _csrf(client, "/signin")},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
+    assert sign_in(client, login) == 303
     return client
 
 
@@ -42,7 +31,7 @@ def test_forms_page_publishes_refuses_and_issues_device_credentials(
     shown = client.get(page)
     assert shown.status_code == 200 and "registration" in shown.text
     assert f"/openrosa/{world['slug']}" in shown.text
-    token = _csrf(client, page)
+    token = csrf(client, page)
     refused = client.post(
         page,
         data={"csrf_token": token},
@@ -68,7 +57,7 @@ def test_a_household_registered_on_the_web_is_stored_like_a_phone_submission(
 ) -> None:
     client = _signed_in(world, world["officer"].login)
     page = f"/operations/{world['slug']}/register"
-    token = _csrf(client, page)
+    token = csrf(client, page)
     base = {
         "csrf_token": token,
         "checkpoint": str(world["checkpoint"]),

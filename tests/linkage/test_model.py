@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from corridor.linkage import model
-from corridor.linkage.features import record_features
+from corridor.linkage.features import row_features
 from corridor.linkage.synthetic import generate
 from corridor.linkage.table import to_arrow
 
@@ -16,21 +16,7 @@ from corridor.linkage.table import to_arrow
 def _features(rows: list[dict[str, str]]) -> list[dict[str, object]]:
     out = []
     for row in rows:
-        features, problems = record_features(
-            row["record_id"],
-            {
-                "given": row["given_name"],
-                "father": row["father_name"],
-                "grandfather": row["grandfather_name"],
-                "family": row["family_name"],
-                "mother": row.get("mother_name", ""),
-            },
-            sex=row["sex"],
-            birth_date=row["birth_date"],
-            age_estimate=row.get("age_estimate", ""),
-            registered_on=row.get("registered_on", ""),
-            origin=row["origin"],
-        )
+        features, problems = row_features(row)
         assert not problems
         out.append(features)
     return out

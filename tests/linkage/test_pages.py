@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -16,7 +15,6 @@ from corridor.db.session import unit_of_work
 from corridor.linkage.models import ReviewItem, ReviewStatus
 from corridor.operations.models import Operation
 from corridor.web.app import create_app
-from tests.conftest import STRONG_PASSWORD
 from tests.linkage.helpers import (
     FAMILY_AR,
     FAMILY_LAT,
@@ -25,26 +23,16 @@ from tests.linkage.helpers import (
     member,
     register,
 )
+from tests.page_helpers import csrf, sign_in
 
 pytestmark = pytest.mark.db
-
-
-def _csrf(client: TestClient, path: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert match is not None
-    return match.group(1)
 
 
 def _client(runtime, user_id: int) -> TestClient:
     client = TestClient(create_app(runtime=runtime, start_jobs=False))
     with unit_of_work(runtime.factory) as session:
         login = session.get(User, user_id).login
-    response = client.post(
-        "/signin",
-        data={"login": login, "password": STRONG_PASSWORD, "csrf_token": _csrf(client, "/signin")},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
+    assert sign_in(client, login) == 303
     return client
 
 
@@ -74,7 +62,7 @@ def test_a_coordinator_runs_the_linkage_and_decides_a_pair_on_the_page(runtime, 
     page = f"/operations/{world['slug']}/linkage"
     assert "linkage" in client.get(f"/operations/{world['slug']}").text  # linked from the overview
     ran = client.post(
-        f"{page}/runs", data={"csrf_token": _csrf(client, page)}, follow_redirects=True
+        f"{page}/runs", data={"csrf_token": csrf(client, page)}, follow_redirects=True
     )
     assert ran.status_code == 200
     assert 'id="last-run"' in ran.text
@@ -85,7 +73,7 @@ def test_a_coordinator_runs_the_linkage_and_decides_a_pair_on_the_page(runtime, 
     assert f'id="review-{review_id}"' in ran.text and "Walid" in ran.text
     decided = client.post(
         f"{page}/reviews/{review_id}",
-        data={"csrf_token": _csrf(client, page), "decision": "same"},
+        data={"csrf_token": csrf(client, page), "decision": "same"},
         follow_redirects=True,
     )
     assert decided.status_code == 200 and f'id="review-{review_id}"' not in decided.text

@@ -6,14 +6,16 @@ import uuid
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from corridor.accounts.models import Role
+from corridor.accounts.models import Role, User
 from corridor.crossings.models import RegistrationMember
 from corridor.db.session import Actor, unit_of_work
 from corridor.linkage import persons
 from corridor.linkage.models import PersonAlias, ReviewItem, ReviewStatus
 from corridor.operations.models import Operation
+from corridor.web.app import create_app
 from tests.linkage.helpers import (
     FAMILY_AR,
     FAMILY_LAT,
@@ -26,6 +28,16 @@ from tests.linkage.helpers import (
 )
 
 pytestmark = pytest.mark.db
+
+
+def api_client(runtime, factory, operation) -> tuple[TestClient, dict[str, str], str]:
+    """A client with the lead coordinator's token, and the linkage API's base path."""
+    with unit_of_work(runtime.factory) as session:
+        coordinator = session.get(User, operation["coordinator"])
+        slug = session.scalar(select(Operation.slug).where(Operation.id == operation["id"]))
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    headers = {"Authorization": f"Bearer {factory.token(coordinator)}"}
+    return client, headers, f"/api/v1/operations/{slug}/linkage"
 
 
 @pytest.fixture
@@ -183,10 +195,6 @@ def test_a_decision_is_taken_once(runtime, operation) -> None:
 
 
 def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) -> None:
-    from fastapi.testclient import TestClient
-
-    from corridor.accounts.models import User
-    from corridor.web.app import create_app
 
     background(runtime, operation)
     older = register(
@@ -199,12 +207,7 @@ def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) ->
         operation,
         [member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
     )
-    with unit_of_work(runtime.factory) as session:
-        coordinator = session.get(User, operation["coordinator"])
-        slug = session.scalar(select(Operation.slug).where(Operation.id == operation["id"]))
-    client = TestClient(create_app(runtime=runtime, start_jobs=False))
-    headers = {"Authorization": f"Bearer {factory.token(coordinator)}"}
-    base = f"/api/v1/operations/{slug}/linkage"
+    client, headers, base = api_client(runtime, factory, operation)
     run = client.post(f"{base}/runs", headers=headers)
     assert run.status_code == 201, run.text
     assert run.json()["records"] == 11 and run.json()["persons"] == 11
@@ -236,10 +239,6 @@ def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) ->
 
 
 def test_tracing_search_and_possible_duplicates(runtime, operation, factory) -> None:
-    from fastapi.testclient import TestClient
-
-    from corridor.accounts.models import User
-    from corridor.web.app import create_app
 
     background(runtime, operation)
     family = register(
@@ -256,12 +255,7 @@ def test_tracing_search_and_possible_duplicates(runtime, operation, factory) -> 
         ],
     )
     persons_before = run(runtime, operation)
-    with unit_of_work(runtime.factory) as session:
-        coordinator = session.get(User, operation["coordinator"])
-        slug = session.scalar(select(Operation.slug).where(Operation.id == operation["id"]))
-    client = TestClient(create_app(runtime=runtime, start_jobs=False))
-    headers = {"Authorization": f"Bearer {factory.token(coordinator)}"}
-    base = f"/api/v1/operations/{slug}/linkage"
+    client, headers, base = api_client(runtime, factory, operation)
     # A relative asks in Latin script, knowing the name, the father and an age.
     found = client.post(
         f"{base}/search",

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
 
 from corridor.accounts.models import Role
 from tests.conftest import STRONG_PASSWORD
 from tests.factories import Factory
-
-
-def _csrf(client: TestClient, path: str = "/signin") -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert match is not None
-    return match.group(1)
-
-
-def _sign_in(client: TestClient, login: str, password: str = STRONG_PASSWORD) -> int:
-    response = client.post(
-        "/signin",
-        data={"login": login, "password": password, "csrf_token": _csrf(client)},
-        follow_redirects=False,
-    )
-    return response.status_code
+from tests.page_helpers import csrf, sign_in
 
 
 def test_session_cookie_is_httponly_and_samesite(client: TestClient, factory: Factory) -> None:
     user = factory.user(factory.organisation())
     response = client.post(
         "/signin",
-        data={"login": user.login, "password": STRONG_PASSWORD, "csrf_token": _csrf(client)},
+        data={"login": user.login, "password": STRONG_PASSWORD, "csrf_token": csrf(client)},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -49,38 +33,38 @@ def test_forms_without_the_csrf_token_are_refused(client: TestClient, factory: F
 def test_wrong_password_page_and_throttle(client: TestClient, factory: Factory) -> None:
     user = factory.user(factory.organisation())
     for _ in range(5):
-        assert _sign_in(client, user.login, "wrong-password") == 401
+        assert sign_in(client, user.login, "wrong-password") == 401
     response = client.post(
         "/signin",
-        data={"login": user.login, "password": STRONG_PASSWORD, "csrf_token": _csrf(client)},
+        data={"login": user.login, "password": STRONG_PASSWORD, "csrf_token": csrf(client)},
     )
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
 
 
 def test_sign_out_and_password_change_end_the_session(client: TestClient, factory: Factory) -> None:
     user = factory.user(factory.organisation())
-    assert _sign_in(client, user.login) == 303
+    assert sign_in(client, user.login) == 303
     assert client.get("/account").status_code == 200
     response = client.post(
         "/account/password",
         data={
             "current_password": STRONG_PASSWORD,
             "new_password": "river-stone-quiet-88",
-            "csrf_token": _csrf(client, "/account"),
+            "csrf_token": csrf(client, "/account"),
         },
         follow_redirects=False,
     )
     assert response.status_code == 303
     assert client.get("/account").status_code == 200  # this session was renewed
-    client.post("/signout", data={"csrf_token": _csrf(client, "/account")})
+    client.post("/signout", data={"csrf_token": csrf(client, "/account")})
     assert client.get("/account", follow_redirects=False).status_code == 303
-    assert _sign_in(client, user.login) == 401
-    assert _sign_in(client, user.login, "river-stone-quiet-88") == 303
+    assert sign_in(client, user.login) == 401
+    assert sign_in(client, user.login, "river-stone-quiet-88") == 303
 
 
 def test_arabic_pages_are_right_to_left(client: TestClient, factory: Factory) -> None:
     user = factory.user(factory.organisation(), language="ar")
-    _sign_in(client, user.login)
+    sign_in(client, user.login)
     page = client.get("/operations").text
     assert '<html lang="ar" dir="rtl">' in page
     assert "العمليات" in page
@@ -97,7 +81,7 @@ def test_operation_overview_shows_area_map_and_partners(
     operation = factory.operation(lead)
     factory.join(operation, partner)
     user = factory.user(lead, Role.COORDINATOR)
-    _sign_in(client, user.login)
+    sign_in(client, user.login)
     page = client.get(f"/operations/{operation.slug}").text
     assert 'class="corridor-map"' in page and 'data-layer="area"' in page
     assert "Lead Org" in page and "Partner Org" in page
@@ -117,7 +101,7 @@ def test_operation_map_renders_as_svg_for_print(client: TestClient, factory: Fac
 
     lead = factory.organisation()
     operation = factory.operation(lead)
-    _sign_in(client, factory.user(lead, Role.VIEWER).login)
+    sign_in(client, factory.user(lead, Role.VIEWER).login)
     response = client.get(f"/operations/{operation.slug}/map.svg")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("image/svg+xml")

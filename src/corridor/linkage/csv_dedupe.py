@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from corridor.linkage.features import record_features
+from corridor.linkage.features import row_features
 from corridor.linkage.model import Linked, dedupe
 from corridor.linkage.table import to_arrow
 
@@ -74,22 +74,7 @@ def prepare(handle: TextIO, progress: Callable[[int], None] | None = None) -> Pr
             raise DedupeInputError(f"line {line}: record_id: {record_id!r} appears twice")
         seen.add(record_id)
         prepared.order.append(record_id)
-        features, problems = record_features(
-            record_id,
-            {
-                "given": row.get("given_name"),
-                "father": row.get("father_name"),
-                "grandfather": row.get("grandfather_name"),
-                "family": row.get("family_name"),
-                "mother": row.get("mother_name"),
-            },
-            sex=row.get("sex"),
-            birth_date=row.get("birth_date"),
-            age_estimate=row.get("age_estimate"),
-            registered_on=row.get("registered_on"),
-            origin=row.get("origin"),
-            phone=row.get("phone"),
-        )
+        features, problems = row_features(row)
         if problems:
             for problem in problems:
                 prepared.warnings.append(

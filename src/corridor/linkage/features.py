@@ -10,6 +10,7 @@ place of origin are made comparable.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -127,3 +128,17 @@ def record_features(
     row["origin"] = origin_key(origin)
     row["phone"] = phone_value(phone)
     return row, problems
+
+
+def row_features(row: Mapping[str, str | None]) -> tuple[dict[str, object], list[Problem]]:
+    """Comparable columns of a row in the CSV's columns (``given_name``, ``birth_date``…)."""
+    return record_features(
+        str(row.get("record_id") or ""),
+        {part: row.get(f"{part}_name") for part in NAME_FIELDS},
+        sex=row.get("sex"),
+        birth_date=row.get("birth_date"),
+        age_estimate=row.get("age_estimate"),
+        registered_on=row.get("registered_on"),
+        origin=row.get("origin"),
+        phone=row.get("phone"),
+    )

@@ -208,27 +208,40 @@ def _group(
     return parts
 
 
+class _Units:
+    """A name read left to right: consonant classes, and the vowel run before each."""
+
+    def __init__(self) -> None:
+        self.units: list[tuple[str, object]] = []
+        self.run: list[str] = []
+
+    def vowel(self, letter: str) -> None:
+        self.run.append(letter)
+
+    def consonant(self, letter_class: str) -> None:
+        if self.run or not self.units:
+            self.units.append(("V", tuple(self.run)))
+            self.run = []
+        self.units.append(("C", letter_class))
+
+    def finish(self) -> list[tuple[str, object]]:
+        self.units.append(("V", tuple(self.run)))
+        return self.units
+
+
 def _arabic_units(words: list[str]) -> list[list[tuple[str, object]]]:
     """Consonants and runs of vowel letters; two readings when a final ه is ambiguous."""
     text = "".join(words)
-    units: list[tuple[str, object]] = []
-    run: list[str] = []
+    reading = _Units()
     for index, char in enumerate(text):
         last = index == len(text) - 1
-        if char in "وي" and run and run[-1] in "اآ" and not last and units:
-            run.append("Y" if char == "ي" else "W")
-            continue  # و/ي after ا is a consonant (زايد, داود)
-        if char in T.ARABIC_VOWEL_LETTERS or (char in "ةى" and last):
-            run.append(char)
-            continue
-        consonant = T.ARABIC_CONSONANTS.get(char)
-        if consonant is None:
-            continue
-        if run or not units:
-            units.append(("V", tuple(run)))
-            run = []
-        units.append(("C", consonant))
-    units.append(("V", tuple(run)))
+        if char in "وي" and reading.run and reading.run[-1] in "اآ" and not last and reading.units:
+            reading.vowel("Y" if char == "ي" else "W")  # و/ي after ا is a consonant (زايد, داود)
+        elif char in T.ARABIC_VOWEL_LETTERS or (char in "ةى" and last):
+            reading.vowel(char)
+        elif char in T.ARABIC_CONSONANTS:
+            reading.consonant(T.ARABIC_CONSONANTS[char])
+    units = reading.finish()
     if len(text) >= 2 and text.endswith("ه") and units[-2] == ("C", "H"):
         # Usually a tā' marbūṭa written without its dots, sometimes a real h (طه, الله).
         before = units[:-2]
@@ -391,8 +404,7 @@ def _latin_tokens(word: str) -> list[str]:
 
 def _latin_units(words: list[str]) -> list[list[tuple[str, object]]]:
     """Consonants and runs of vowel units; two readings when a final h is ambiguous."""
-    units: list[tuple[str, object]] = []
-    run: list[str] = []
+    reading = _Units()
     for position, word in enumerate(words):
         tokens = _latin_tokens(word)
         last_word = position == len(words) - 1
@@ -400,16 +412,10 @@ def _latin_units(words: list[str]) -> list[list[tuple[str, object]]]:
             tokens = tokens[:-1]  # French silent e: Noureddine, Abderrahmane, Amine
         for token in tokens:
             if token in T.LATIN_VOWEL_TOKENS:
-                run.append(token)
-                continue
-            consonant = T.LATIN_CONSONANTS.get(token)
-            if consonant is None:
-                continue
-            if run or not units:
-                units.append(("V", tuple(run)))
-                run = []
-            units.append(("C", consonant))
-    units.append(("V", tuple(run)))
+                reading.vowel(token)
+            elif token in T.LATIN_CONSONANTS:
+                reading.consonant(T.LATIN_CONSONANTS[token])
+    units = reading.finish()
     if (
         len(units) >= 3
         and units[-2] == ("C", "H")

@@ -30,6 +30,17 @@ def member(relationship: str, names: dict[str, str], sex: str, dob: str) -> dict
     }
 
 
+def khaled_head() -> dict[str, str]:
+    """The head of the Halabi household, as registered in Arabic script."""
+    return member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")
+
+
+def halabi_child(given: str, sex: str, born: str) -> dict[str, str]:
+    """A child of Khaled al-Halabi, in Arabic script."""
+    names = {"given_name_ar": given, "father_name_ar": "خالد", "family_name_ar": "الحلبي"}
+    return member("son" if sex == "male" else "daughter", names, sex, born)
+
+
 def make_operation(runtime, factory) -> dict[str, Any]:
     lead = factory.organisation()
     op = factory.operation(lead)

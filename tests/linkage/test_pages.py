@@ -16,9 +16,9 @@ from corridor.linkage.models import ReviewItem, ReviewStatus
 from corridor.operations.models import Operation
 from corridor.web.app import create_app
 from tests.linkage.helpers import (
-    FAMILY_AR,
     FAMILY_LAT,
     background,
+    khaled_head,
     make_operation,
     member,
     register,
@@ -43,7 +43,7 @@ def world(runtime, factory) -> dict[str, Any]:
     operation["khaled"] = register(
         runtime,
         operation,
-        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+        [khaled_head()],
     )
     operation["walid"] = register(
         runtime,

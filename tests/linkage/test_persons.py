@@ -20,7 +20,9 @@ from tests.linkage.helpers import (
     FAMILY_AR,
     FAMILY_LAT,
     background,
+    halabi_child,
     households_of,
+    khaled_head,
     make_operation,
     member,
     register,
@@ -54,13 +56,8 @@ def test_the_same_family_registered_in_two_scripts_is_one_household_of_persons(
         runtime,
         operation,
         [
-            member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14"),
-            member(
-                "son",
-                {"given_name_ar": "يوسف", "father_name_ar": "خالد", "family_name_ar": "الحلبي"},
-                "male",
-                "2015",
-            ),
+            khaled_head(),
+            halabi_child("يوسف", "male", "2015"),
         ],
     )
     second = register(
@@ -96,7 +93,7 @@ def test_ids_survive_a_rerun_and_new_registrations(runtime, operation) -> None:
     first = register(
         runtime,
         operation,
-        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+        [khaled_head()],
     )
     before = run(runtime, operation)
     assert run(runtime, operation) == before
@@ -126,7 +123,7 @@ def test_review_decisions_merge_and_split_and_later_runs_respect_them(
     older = register(
         runtime,
         operation,
-        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+        [khaled_head()],
     )
     # The same man, his given name written down wrong, and a vaguer date.
     newer = register(
@@ -200,7 +197,7 @@ def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) ->
     older = register(
         runtime,
         operation,
-        [member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14")],
+        [khaled_head()],
     )
     newer = register(
         runtime,
@@ -245,13 +242,8 @@ def test_tracing_search_and_possible_duplicates(runtime, operation, factory) -> 
         runtime,
         operation,
         [
-            member("head", {"given_name_ar": "خالد", **FAMILY_AR}, "male", "1987-03-14"),
-            member(
-                "daughter",
-                {"given_name_ar": "مريم", "father_name_ar": "خالد", "family_name_ar": "الحلبي"},
-                "female",
-                "2016",
-            ),
+            khaled_head(),
+            halabi_child("مريم", "female", "2016"),
         ],
     )
     persons_before = run(runtime, operation)

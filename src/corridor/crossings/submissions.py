@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corridor import events
 from corridor.crossings import forms
 from corridor.crossings.devices import DeviceLogin
 from corridor.crossings.models import (
@@ -178,8 +179,15 @@ def receive(
     if previous is not None:
         previous.superseded_by_id = submission.id
     _add_attachments(session, submission, attachments)
-    _store_projection(session, form, submission, previous, projected)
+    registration = _store_projection(session, form, submission, previous, projected)
     session.flush()
+    if registration is not None:
+        events.publish(
+            session,
+            events.REGISTRATION_STORED,
+            operation_id=registration.operation_id,
+            registration_id=registration.id,
+        )
     return Received(201, submission, "Received: thank you.")
 
 
@@ -420,7 +428,8 @@ def _store_projection(
     submission: Submission,
     previous: Submission | None,
     projected: dict[str, Any],
-) -> None:
+) -> Registration | None:
+    """The records the rest of Corridor reads; the registration, when there is one."""
     if "registration" in projected:
         registration = None
         if previous is not None:
@@ -457,7 +466,8 @@ def _store_projection(
             )
             for member in projected["members"]
         ]
-    elif "headcount" in projected:
+        return registration
+    if "headcount" in projected:
         content = projected["headcount"]
         record_id = _uuid_of(previous.instance_id if previous else submission.instance_id)
         headcount = session.get(Headcount, record_id)
@@ -479,6 +489,7 @@ def _store_projection(
             for key, value in content.items():
                 setattr(headcount, key, value)
             headcount.version += 1
+    return None
 
 
 def _uuid_of(instance_id: str) -> uuid.UUID:

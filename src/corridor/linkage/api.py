@@ -17,9 +17,16 @@ from sqlalchemy import select
 from corridor.accounts.permissions import Action
 from corridor.crossings.models import Registration, RegistrationMember
 from corridor.errors import InvalidInput, NotFound
-from corridor.linkage import matching, persons
+from corridor.linkage import matching, persons, tracing
 from corridor.linkage.features import record_features
-from corridor.linkage.models import Person, PersonRecord, ReviewItem, ReviewStatus
+from corridor.linkage.models import (
+    Person,
+    PersonRecord,
+    ReviewItem,
+    ReviewStatus,
+    TracingMatch,
+    TracingRequest,
+)
 from corridor.web.deps import OperationContext, require
 from corridor.web.schemas import ApiInput, RowId
 
@@ -220,6 +227,96 @@ def possible_duplicates(
         ]
         for member, candidates in found.items()
     }
+
+
+class SoughtIn(ApiInput):
+    given_name: str = Field("", max_length=100)
+    father_name: str = Field("", max_length=100)
+    grandfather_name: str = Field("", max_length=100)
+    family_name: str = Field("", max_length=100)
+    mother_name: str = Field("", max_length=200)
+    sex: str = Field("", pattern="^(|m|f|male|female)$")
+    birth_date: str = Field("", max_length=10)
+    age_estimate: str = Field("", max_length=10)
+    origin: str = Field("", max_length=200)
+
+
+class TracingRequestIn(ApiInput):
+    sought: SoughtIn
+    enquirer_name: str = Field("", max_length=200)
+    relationship: str = Field("", max_length=30)
+    consent_to_share: bool
+    for_child: bool = Field(False, description="a caregiver looking for a child")
+
+
+class TracingRequestOut(BaseModel):
+    id: uuid.UUID
+    status: str
+    for_child: bool
+    matches: int
+
+
+class TracingMatchOut(BaseModel):
+    id: int
+    probability: float
+    priority: bool
+    status: str
+    weights: dict[str, float]
+    record: RecordOut
+
+
+@router.post("/tracing-requests", status_code=201, response_model=TracingRequestOut)
+def open_tracing_request(
+    body: TracingRequestIn, ctx: OperationContext = Review
+) -> TracingRequestOut:
+    """Record who is looked for; it is checked now and against every new registration."""
+    request = tracing.open_request(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        organisation_id=min(ctx.decision.organisation_ids),
+        caseworker_id=ctx.principal.user_id,
+        sought=body.sought.model_dump(),
+        enquirer_name=body.enquirer_name,
+        relationship=body.relationship,
+        consent_to_share=body.consent_to_share,
+        for_child=body.for_child,
+    )
+    return _tracing_out(ctx, request)
+
+
+@router.get("/tracing-requests/{request_id}/matches", response_model=list[TracingMatchOut])
+def tracing_matches(request_id: uuid.UUID, ctx: OperationContext = Review) -> list[TracingMatchOut]:
+    """Possible matches of a request, separated children and the likeliest first."""
+    request = ctx.session.get(TracingRequest, request_id)
+    if request is None or request.operation_id != ctx.operation.id:
+        raise NotFound("no such tracing request")
+    matches = ctx.session.scalars(
+        select(TracingMatch)
+        .where(TracingMatch.request_id == request.id)
+        .order_by(TracingMatch.priority.desc(), TracingMatch.match_probability.desc())
+    ).all()
+    return [
+        TracingMatchOut(
+            id=match.id,
+            probability=round(match.match_probability, 4),
+            priority=match.priority,
+            status=match.status,
+            weights=match.weights or {},
+            record=_record(ctx, match.member_id),
+        )
+        for match in matches
+    ]
+
+
+def _tracing_out(ctx: OperationContext, request: TracingRequest) -> TracingRequestOut:
+    count = len(
+        ctx.session.scalars(
+            select(TracingMatch.id).where(TracingMatch.request_id == request.id)
+        ).all()
+    )
+    return TracingRequestOut(
+        id=request.id, status=str(request.status), for_child=request.for_child, matches=count
+    )
 
 
 def _candidate(ctx: OperationContext, candidate: matching.Candidate) -> CandidateOut:

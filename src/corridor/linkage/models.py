@@ -13,11 +13,21 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from corridor.db.base import Base
-from corridor.db.mixins import InOperation, PersonalDataMixin
+from corridor.db.mixins import InOperation, PersonalDataMixin, personal
 from corridor.db.types import UTCDateTime, str_enum, utcnow
 
 LINKAGE_PURPOSE = "deduplication_and_tracing"
@@ -145,3 +155,62 @@ class LinkageRun(InOperation, Base):
     model: Mapped[dict] = mapped_column(JSON, default=dict)
 
     audit_entity = "linkage_run"
+
+
+class TracingStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class TracingRequest(PersonalDataMixin, InOperation, Base):
+    """Someone looking for a relative: every new registration is matched against it.
+
+    A match goes to the caseworker who holds the request, never to the person
+    asking: the caseworker checks it and asks the person found before anything
+    is shared.
+    """
+
+    __tablename__ = "linkage_tracing_requests"
+
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[TracingStatus] = mapped_column(
+        str_enum(TracingStatus), default=TracingStatus.OPEN
+    )
+    enquirer_name: Mapped[str] = personal(args=(String(200),), default="")
+    relationship_to_sought: Mapped[str] = mapped_column(String(30), default="")
+    consent_to_share: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A caregiver looking for a child: unaccompanied and separated children are
+    # matched against these first, and with a lower threshold.
+    for_child: Mapped[bool] = mapped_column(Boolean, default=False)
+    sought: Mapped[dict] = personal(args=(JSON,), default=dict)  # names, sex, age, origin
+
+    audit_entity = "linkage_tracing_request"
+
+
+class TracingMatch(InOperation, Base):
+    """A registered person who may be the one a tracing request looks for."""
+
+    __tablename__ = "linkage_tracing_matches"
+    __table_args__ = (UniqueConstraint("request_id", "member_id", name="uq_tracing_match"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("linkage_tracing_requests.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("registration_members.id", ondelete="CASCADE")
+    )
+    match_probability: Mapped[float] = mapped_column(Float)
+    weights: Mapped[dict] = mapped_column(JSON, default=dict)
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)  # a separated child
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new / confirmed / rejected
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    audit_entity = "linkage_tracing_match"

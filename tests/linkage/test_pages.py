@@ -1,4 +1,8 @@
-"""The linkage pages: the review queue and its decisions, tracing search, duplicates."""
+"""The linkage pages: the review queue and its decisions, tracing search, duplicates.
+
+Not marked ``db``: the storage under these pages runs on PostgreSQL in
+``test_persons.py``; CI's PostgreSQL stage has a tighter budget.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,6 @@ from tests.linkage.helpers import (
     register,
 )
 from tests.page_helpers import csrf, sign_in
-
-pytestmark = pytest.mark.db
 
 
 def _client(runtime, user_id: int) -> TestClient:

@@ -1,4 +1,8 @@
-"""Tracing requests: checked when opened and against every new registration."""
+"""Tracing requests: checked when opened and against every new registration.
+
+Not marked ``db``: they store through the same paths as ``test_persons.py``,
+which runs on PostgreSQL too; CI's PostgreSQL stage has a tighter budget.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,6 @@ from corridor.jobs.models import Notification
 from corridor.linkage import tracing
 from corridor.linkage.models import TracingMatch
 from tests.linkage.helpers import background, khaled_head, make_operation, member, register
-
-pytestmark = pytest.mark.db
 
 SOUGHT_KHALED = {
     "given_name": "Khaled",

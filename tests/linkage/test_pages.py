@@ -1,8 +1,4 @@
-"""The linkage pages: the review queue and its decisions, tracing search, duplicates.
-
-Not marked ``db``: the storage under these pages runs on PostgreSQL in
-``test_persons.py``; CI's PostgreSQL stage has a tighter budget.
-"""
+"""The linkage pages: the review queue and its decisions, tracing search, duplicates."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Tracing requests: checked when opened and against every new registration.
-
-Not marked ``db``: they store through the same paths as ``test_persons.py``,
-which runs on PostgreSQL too; CI's PostgreSQL stage has a tighter budget.
-"""
+"""Tracing requests: checked when opened and against every new registration."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ ON_POSTGRESQL = os.environ.get("CORRIDOR_TEST_DATABASE_URL", "").startswith("pos
 # Per endpoint and identity; the whole API × three identities must fit the CI
 # budget (8 min on SQLite, 5 min for PostgreSQL, where only dialect differences
 # are sought).
-MAX_EXAMPLES = 4 if ON_POSTGRESQL else 8
+MAX_EXAMPLES = 6 if ON_POSTGRESQL else 8
 
 # Not ``positive_data_acceptance``: business rules rightly answer 409 or 422 to
 # input the schema alone cannot rule out (a slug already taken, an unknown

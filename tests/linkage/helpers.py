@@ -41,6 +41,18 @@ def halabi_child(given: str, sex: str, born: str) -> dict[str, str]:
     return member("son" if sex == "male" else "daughter", names, sex, born)
 
 
+def khaled_and_mistaken_walid(runtime, operation: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Khaled registered in Arabic, then the same man with his given name written
+    down wrong (Walid) and a vaguer date: a pair the model leaves to a person."""
+    older = register(runtime, operation, [khaled_head()])
+    newer = register(
+        runtime,
+        operation,
+        [member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
+    )
+    return older, newer
+
+
 def make_operation(runtime, factory) -> dict[str, Any]:
     lead = factory.organisation()
     op = factory.operation(lead)

@@ -16,12 +16,9 @@ from corridor.linkage.models import ReviewItem, ReviewStatus
 from corridor.operations.models import Operation
 from corridor.web.app import create_app
 from tests.linkage.helpers import (
-    FAMILY_LAT,
     background,
-    khaled_head,
+    khaled_and_mistaken_walid,
     make_operation,
-    member,
-    register,
 )
 from tests.page_helpers import csrf, sign_in
 
@@ -38,16 +35,7 @@ def _client(runtime, user_id: int) -> TestClient:
 def world(runtime, factory) -> dict[str, Any]:
     operation = make_operation(runtime, factory)
     background(runtime, operation)
-    operation["khaled"] = register(
-        runtime,
-        operation,
-        [khaled_head()],
-    )
-    operation["walid"] = register(
-        runtime,
-        operation,
-        [member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
-    )
+    operation["khaled"], operation["walid"] = khaled_and_mistaken_walid(runtime, operation)
     with unit_of_work(runtime.factory) as session:
         operation["slug"] = session.scalar(
             select(Operation.slug).where(Operation.id == operation["id"])

@@ -22,6 +22,7 @@ from tests.linkage.helpers import (
     background,
     halabi_child,
     households_of,
+    khaled_and_mistaken_walid,
     khaled_head,
     make_operation,
     member,
@@ -120,17 +121,7 @@ def test_review_decisions_merge_and_split_and_later_runs_respect_them(
     operation,
 ) -> None:
     background(runtime, operation)
-    older = register(
-        runtime,
-        operation,
-        [khaled_head()],
-    )
-    # The same man, his given name written down wrong, and a vaguer date.
-    newer = register(
-        runtime,
-        operation,
-        [member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
-    )
+    older, newer = khaled_and_mistaken_walid(runtime, operation)
     person = run(runtime, operation)
     assert person[older[0]] != person[newer[0]]
     with unit_of_work(runtime.factory, Actor(label="coordinator")) as session:
@@ -194,16 +185,7 @@ def test_a_decision_is_taken_once(runtime, operation) -> None:
 def test_the_api_runs_lists_decides_and_resolves(runtime, operation, factory) -> None:
 
     background(runtime, operation)
-    older = register(
-        runtime,
-        operation,
-        [khaled_head()],
-    )
-    newer = register(
-        runtime,
-        operation,
-        [member("head", {"given_name_lat": "Walid", **FAMILY_LAT}, "male", "1987")],
-    )
+    older, newer = khaled_and_mistaken_walid(runtime, operation)
     client, headers, base = api_client(runtime, factory, operation)
     run = client.post(f"{base}/runs", headers=headers)
     assert run.status_code == 201, run.text

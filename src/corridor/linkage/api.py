@@ -12,13 +12,13 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from corridor.accounts.permissions import Action
 from corridor.crossings.models import Registration, RegistrationMember
-from corridor.errors import InvalidInput, NotFound
+from corridor.errors import NotFound
 from corridor.linkage import matching, persons, tracing
-from corridor.linkage.features import record_features
+from corridor.linkage.features import query_features
 from corridor.linkage.models import (
     Person,
     PersonRecord,
@@ -179,25 +179,13 @@ class CandidateOut(BaseModel):
 @router.post("/search", response_model=list[CandidateOut])
 def search(body: SearchIn, ctx: OperationContext = Review) -> list[CandidateOut]:
     """Tracing: registered persons who may be the one looked for, likeliest first."""
-    query, problems = record_features(
-        "query",
+    query = query_features(
         {
-            "given": body.given_name,
-            "father": body.father_name,
-            "grandfather": body.grandfather_name,
-            "family": body.family_name,
-            "mother": body.mother_name,
+            **body.model_dump(exclude={"age", "limit"}),
+            "age_estimate": str(body.age) if body.age is not None else None,
         },
-        sex=body.sex,
-        birth_date=body.birth_date,
-        age_estimate=str(body.age) if body.age is not None else None,
-        origin=body.origin,
+        renamed={"age_estimate": "age"},
     )
-    if problems:
-        field = {"names": "given_name", "age_estimate": "age"}.get(
-            problems[0].field, problems[0].field
-        )
-        raise InvalidInput(field, problems[0].message)
     found = matching.find_matches(
         ctx.session, operation_id=ctx.operation.id, queries=[query], limit=body.limit
     )
@@ -215,11 +203,11 @@ def possible_duplicates(
     registration = ctx.session.get(Registration, registration_id)
     if registration is None or registration.operation_id != ctx.operation.id:
         raise NotFound("no such registration")
-    features, _members = matching.member_features(ctx.session, ctx.operation.id)
-    own = {str(member.id) for member in registration.members}
-    queries = [row for row in features if row["unique_id"] in own]
     found = matching.find_matches(
-        ctx.session, operation_id=ctx.operation.id, queries=queries, limit=5, exclude=own
+        ctx.session,
+        operation_id=ctx.operation.id,
+        members={str(member.id) for member in registration.members},
+        limit=5,
     )
     return {
         uuid.UUID(member): [
@@ -309,11 +297,7 @@ def tracing_matches(request_id: uuid.UUID, ctx: OperationContext = Review) -> li
 
 
 def _tracing_out(ctx: OperationContext, request: TracingRequest) -> TracingRequestOut:
-    count = len(
-        ctx.session.scalars(
-            select(TracingMatch.id).where(TracingMatch.request_id == request.id)
-        ).all()
-    )
+    count = ctx.session.scalar(select(func.count()).where(TracingMatch.request_id == request.id))
     return TracingRequestOut(
         id=request.id, status=str(request.status), for_child=request.for_child, matches=count
     )

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from corridor.errors import InvalidInput
 from corridor.linkage.dates import BadDate, BirthRange, parse_birth, read_digits
 from corridor.linkage.names import clean_arabic, clean_latin, is_arabic, name_keys
 
@@ -142,3 +143,19 @@ def row_features(row: Mapping[str, str | None]) -> tuple[dict[str, object], list
         origin=row.get("origin"),
         phone=row.get("phone"),
     )
+
+
+def query_features(
+    row: Mapping[str, str | None],
+    *,
+    prefix: str = "",
+    renamed: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """A search's comparable columns (CSV column names); what can't be compared is
+    an InvalidInput naming the caller's field (``prefix`` + its name)."""
+    features, problems = row_features({"record_id": "query", **row})
+    if problems:
+        names = {"names": "given_name", **(renamed or {})}
+        field = names.get(problems[0].field, problems[0].field)
+        raise InvalidInput(prefix + field, problems[0].message)
+    return features

@@ -86,14 +86,17 @@ def find_matches(
     session: Session,
     *,
     operation_id: int,
-    queries: list[dict[str, Any]],
+    queries: list[dict[str, Any]] | None = None,
+    members: set[str] | None = None,
     limit: int = 10,
-    exclude: set[str] | None = None,
 ) -> dict[str, list[Candidate]]:
-    """For each query (feature row), the likeliest persons, best first."""
+    """For each query (feature row), or each of ``members`` (registered records,
+    against the others), the likeliest persons, best first."""
     features, _members = member_features(session, operation_id)
-    excluded = exclude or set()
-    features = [row for row in features if row["unique_id"] not in excluded]
+    if members is not None:
+        queries = [row for row in features if row["unique_id"] in members]
+        features = [row for row in features if row["unique_id"] not in members]
+    queries = queries or []
     if not features or not queries:
         return {query["unique_id"]: [] for query in queries}
     settings = operation_model(session, operation_id, len(features))

@@ -15,10 +15,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from corridor.accounts.permissions import Action
-from corridor.errors import CorridorError
+from corridor.errors import CorridorError, InvalidInput
 from corridor.linkage import api as linkage_api
 from corridor.linkage import matching, persons
-from corridor.linkage.features import record_features
+from corridor.linkage.features import query_features
 from corridor.linkage.models import LinkageRun, ReviewItem, ReviewStatus
 from corridor.web.deps import OperationContext, check_csrf, require
 from corridor.web.schemas import RowId
@@ -128,25 +128,21 @@ def search_page(
     errors: dict[str, str] = {}
     results: list[linkage_api.CandidateOut] | None = None
     if any(value.strip() for value in asked.values()):
-        query, problems = record_features(
-            "query",
-            {
-                "given": given_name[:100],
-                "father": father_name[:100],
-                "grandfather": grandfather_name[:100],
-                "family": family_name[:100],
-                "mother": mother_name[:200],
-            },
-            sex=None,
-            birth_date=None,
-            age_estimate=age[:10] or None,
-            origin=origin[:200],
-        )
-        if problems:
-            field = {"names": "given_name", "age_estimate": "age"}.get(
-                problems[0].field, problems[0].field
+        try:
+            query = query_features(
+                {
+                    "given_name": given_name[:100],
+                    "father_name": father_name[:100],
+                    "grandfather_name": grandfather_name[:100],
+                    "family_name": family_name[:100],
+                    "mother_name": mother_name[:200],
+                    "age_estimate": age[:10],
+                    "origin": origin[:200],
+                },
+                renamed={"age_estimate": "age"},
             )
-            errors[field] = problems[0].message
+        except InvalidInput as error:
+            errors[error.field] = error.problems[0].message
         else:
             found = matching.find_matches(
                 ctx.session, operation_id=ctx.operation.id, queries=[query], limit=10

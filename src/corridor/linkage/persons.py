@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from corridor.crossings.models import Registration, RegistrationMember
@@ -333,12 +333,10 @@ def _queue_reviews(
         )
         known.add(pair)
     session.flush()
-    return len(
-        session.scalars(
-            select(ReviewItem.id).where(
-                ReviewItem.operation_id == operation_id, ReviewItem.status == ReviewStatus.OPEN
-            )
-        ).all()
+    return session.scalar(
+        select(func.count()).where(
+            ReviewItem.operation_id == operation_id, ReviewItem.status == ReviewStatus.OPEN
+        )
     )
 
 

@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session
 from corridor import events
 from corridor.crossings.models import RegistrationMember
 from corridor.db.mixins import LawfulBasis
-from corridor.errors import InvalidInput
 from corridor.jobs import runner
 from corridor.jobs.notifications import notify
-from corridor.linkage.features import row_features
+from corridor.linkage.features import query_features, row_features
 from corridor.linkage.matching import Scorer, operation_model
 from corridor.linkage.models import (
     LINKAGE_PURPOSE,
@@ -68,10 +67,7 @@ def open_request(
 ) -> TracingRequest:
     """Record a request and check it against everyone registered so far."""
     kept = {key: str(sought.get(key) or "").strip() for key in SOUGHT_FIELDS}
-    _features, problems = row_features({"record_id": "request", **kept})
-    if problems:
-        field = {"names": "given_name"}.get(problems[0].field, problems[0].field)
-        raise InvalidInput(f"sought.{field}", problems[0].message)
+    query_features(kept, prefix="sought.")
     request = TracingRequest(
         operation_id=operation_id,
         organisation_id=organisation_id,

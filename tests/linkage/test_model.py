@@ -50,10 +50,14 @@ def linked() -> tuple[model.Linked, set[tuple[str, str]]]:
         _row("Z1", "خالد", "عبد الرحمن", "الحلبي", "1987-03-14", "m"),
         _row("Z2", "Khaled", "Abdel Rahman", "Al-Halabi", "1987", "M"),
         _row("Z3", "حسن", "عبد الرحمن", "الحلبي", "1989", "m"),  # his brother
+        # Both again, written family name first; Hasan's with a typo in the family name.
+        _row("Z4", "Al-Halabi", "Abdulrahman", "Khalid", "1987", "m"),
+        _row("Z5", "الحلببي", "عبد الرحمن", "حسن", "1989", "m"),
     ]
     features = _features(rows)
     result = model.dedupe(to_arrow(features), ids=[f["unique_id"] for f in features])
-    return result, synthetic.true_pairs() | {("Z1", "Z2")}
+    truth = {("Z1", "Z2"), ("Z1", "Z4"), ("Z2", "Z4"), ("Z3", "Z5")}
+    return result, synthetic.true_pairs() | truth
 
 
 def test_a_cross_script_duplicate_is_merged_and_the_brother_is_not(linked) -> None:
@@ -61,6 +65,42 @@ def test_a_cross_script_duplicate_is_merged_and_the_brother_is_not(linked) -> No
     assert result.clusters["Z1"] == result.clusters["Z2"] == "Z1"  # the older id names it
     assert result.clusters["Z3"] == "Z3"
     assert result.best["Z2"] >= model.AUTO_MERGE_PROBABILITY
+
+
+def test_a_record_written_family_name_first_joins_its_person_not_the_brother(linked) -> None:
+    result, _truth = linked
+    assert result.clusters["Z4"] == "Z1"
+    assert result.clusters["Z5"] == "Z3"
+
+
+def test_a_contradicting_field_keeps_a_strong_pair_for_review(linked) -> None:
+    """Agreeing names don't outweigh birth years apart or another given name."""
+    import pyarrow as pa
+
+    trained = linked[0].model
+    assert trained is not None
+
+    def weight(comparison: str, label: str) -> float:
+        return model.level_weight(trained, comparison, label)
+
+    agree = {
+        "given": weight("given", "same spelling"),
+        "parents": weight("parents", "father and grandfather or mother"),
+        "family": weight("family", "same spelling"),
+        "birth": weight("birth", "same year"),
+        "sex": weight("sex", "same"),
+        "origin": weight("origin", "same"),
+        "phone": 0.0,  # missing
+    }
+    pairs = [
+        agree,
+        {**agree, "birth": weight("birth", "different")},
+        {**agree, "given": weight("given", "similar skeleton")},  # Dina / Nadia
+        {**agree, "given": weight("given", "same skeleton")},  # a vowel mistyped
+        {**agree, "birth": weight("birth", "different"), "phone": weight("phone", "same")},
+    ]
+    table = pa.table({f"mw_{name}": [pair[name] for pair in pairs] for name in agree})
+    assert model.consistent_pairs(trained, table) == [True, False, False, True, True]
 
 
 def test_merged_pairs_are_mostly_right_on_synthetic_registrations(linked) -> None:
@@ -85,7 +125,7 @@ def test_every_comparison_is_explained_and_trained(linked) -> None:
                     assert level["u_probability"] is not None
 
 
-def test_link_pairs_merges_above_the_threshold_and_vetoes_different_given_names() -> None:
+def test_link_pairs_merges_above_the_threshold_and_keeps_contradicted_pairs_apart() -> None:
     linked = model.link_pairs(
         ["a", "b", "c", "d", "e"],
         ["a", "b", "d", "a"],

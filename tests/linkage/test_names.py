@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from corridor.linkage.names import NameKeys, name_keys
+from corridor.linkage.names import NameKeys, flat_skeleton, name_keys
 
 PAIRS = Path(__file__).with_name("name_pairs.csv")
 
@@ -125,3 +125,36 @@ def test_blank_and_punctuation_give_no_keys() -> None:
     assert name_keys("").keys == frozenset()
     assert name_keys("  - ").keys == frozenset()
     assert not name_keys("").shares_key(name_keys(""))
+
+
+@pytest.mark.parametrize(
+    ("mistyped", "other"),
+    [
+        ("a lKhayat", "الخياط"),  # a space moved into the article
+        ("Ab el-Rahman", "عبد الرحمن"),  # a letter of the compound's head lost
+        ("Salah Al-iDn", "Şalāḩ ad Dīn"),  # a compound split by a moved letter
+        ("AlO thman", "Uthman"),
+        ("ابلكري", "Bakri"),  # a typo in the Arabic article
+    ],
+)
+def test_a_typo_that_breaks_the_words_stays_one_edit_away_read_as_one_word(
+    mistyped: str, other: str
+) -> None:
+    assert not name_keys(mistyped).shares_key(name_keys(other))  # the keys can't see it
+    first, second = flat_skeleton(mistyped), flat_skeleton(other)
+    assert len(first) >= 3
+    assert _levenshtein(first, second) <= 1
+
+
+def test_reading_as_one_word_leaves_an_article_out_but_not_the_al_of_a_name() -> None:
+    assert flat_skeleton("al-Halabi") == flat_skeleton("Alhalabi") == flat_skeleton("الحلبي")
+    assert flat_skeleton("Aleppo") != flat_skeleton("Eppo")
+    assert flat_skeleton("Alwan").startswith("L")
+    assert flat_skeleton("") == ""
+
+
+def _levenshtein(first: str, second: str) -> int:
+    """The distance the model's SQL computes (DuckDB's ``levenshtein``)."""
+    import duckdb
+
+    return duckdb.execute("select levenshtein(?, ?)", [first, second]).fetchone()[0]

@@ -20,7 +20,8 @@ class SqlDialect:
     name: str
     overlap: str  # arrays share an element
     jaro_winkler: str
-    edit_distance: str
+    edit_distance: str  # Damerau-Levenshtein: a swap of two letters is one typo
+    levenshtein: str  # for skeletons, where a swap of two consonants is another name
 
     def shares(self, left: str, right: str) -> str:
         return f"{self.overlap}({left}, {right})"
@@ -37,8 +38,10 @@ class SqlDialect:
         )
 
 
-DUCKDB = SqlDialect("duckdb", "list_has_any", "jaro_winkler_similarity", "damerau_levenshtein")
-SPARK = SqlDialect("spark", "arrays_overlap", "jaro_winkler", "damerau_levenshtein")
+DUCKDB = SqlDialect(
+    "duckdb", "list_has_any", "jaro_winkler_similarity", "damerau_levenshtein", "levenshtein"
+)
+SPARK = SqlDialect("spark", "arrays_overlap", "jaro_winkler", "damerau_levenshtein", "levenshtein")
 
 
 def dialect_of(engine: str) -> SqlDialect:

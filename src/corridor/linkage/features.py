@@ -1,10 +1,12 @@
 """From a registration's fields to the columns the linkage model compares.
 
-Each name becomes three columns: a blocking key (the coarse skeleton, which
+Each name becomes four columns: a blocking key (the coarse skeleton, which
 puts ``محمد`` and ``Mohamed`` in the same block), the set of name keys (shared
-keys mean "the same name") and a plain Latin skeleton for string similarity
-when a typo breaks the keys. Dates of birth become a range of days; sex and
-place of origin are made comparable.
+keys mean "the same name"), a plain Latin skeleton for string similarity when
+a typo breaks the keys, and the skeleton of the name read as one word (for a
+typo that splits or joins its words). Dates of birth become a range of days; sex and
+place of origin are made comparable (the place also by its governorate, from
+the gazetteer in :mod:`corridor.linkage.places`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from datetime import date
 
 from corridor.errors import InvalidInput
 from corridor.linkage.dates import BadDate, BirthRange, parse_birth, read_digits
-from corridor.linkage.names import clean_arabic, clean_latin, is_arabic, name_keys
+from corridor.linkage.names import (
+    clean_arabic,
+    clean_latin,
+    flat_skeleton,
+    is_arabic,
+    name_keys,
+)
+from corridor.linkage.places import governorate
 
 NAME_FIELDS = ("given", "father", "grandfather", "family", "mother")
 _EPOCH = date(1970, 1, 1)
@@ -43,17 +52,18 @@ def _spellings(value: Names) -> list[str]:
 
 
 def name_columns(prefix: str, value: Names) -> dict[str, object]:
-    """Blocking skeleton, keys and plain skeleton of a name; a record that has the
-    name in both scripts gets the keys of both."""
-    spellings = [name_keys(text) for text in _spellings(value)]
-    spellings = [keys for keys in spellings if keys.keys]
+    """Blocking skeleton, keys, plain skeleton and one-word skeleton of a name; a
+    record that has the name in both scripts gets the keys of both."""
+    spellings = [(text, name_keys(text)) for text in _spellings(value)]
+    spellings = [(text, keys) for text, keys in spellings if keys.keys]
     if not spellings:
-        return {f"{prefix}_bk": None, f"{prefix}_keys": None, f"{prefix}_lat": None}
-    first = spellings[0]
+        return {f"{prefix}_{column}": None for column in ("bk", "keys", "lat", "flat")}
+    text, first = spellings[0]
     return {
         f"{prefix}_bk": first.skeleton,
-        f"{prefix}_keys": sorted(set().union(*(keys.keys for keys in spellings))),
+        f"{prefix}_keys": sorted(set().union(*(keys.keys for _text, keys in spellings))),
         f"{prefix}_lat": first.latin,
+        f"{prefix}_flat": flat_skeleton(text) or None,
     }
 
 
@@ -127,6 +137,7 @@ def record_features(
     row["birth_year"] = birth.earliest.year if birth and birth.precision != "estimated" else None
     row["sex"] = sex_value(sex)
     row["origin"] = origin_key(origin)
+    row["origin_area"] = governorate(origin)
     row["phone"] = phone_value(phone)
     return row, problems
 

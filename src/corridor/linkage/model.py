@@ -210,6 +210,36 @@ def origin_comparison() -> dict[str, Any]:
     }
 
 
+def phone_comparison(sql: SqlDialect) -> dict[str, Any]:
+    """Same number > one digit mistyped > else. A household shares one phone, so
+    a shared number says "same household" as much as "same person"."""
+    return {
+        "output_column_name": "phone",
+        "comparison_levels": [
+            _level("phone_l IS NULL OR phone_r IS NULL", "missing", null=True),
+            _level("phone_l = phone_r", "same", 0.75),
+            _level(f"{sql.edit_distance}(phone_l, phone_r) <= 1", "one digit apart", 0.1),
+            _level("ELSE", "different", 0.15),
+        ],
+    }
+
+
+def document_comparison(sql: SqlDialect) -> dict[str, Any]:
+    """A document number (ID card, passport, case number): same > one character
+    mistyped > else. Unlike a phone, it belongs to one person."""
+    return {
+        "output_column_name": "document",
+        "comparison_levels": [
+            _level("id_number_l IS NULL OR id_number_r IS NULL", "missing", null=True),
+            _level("id_number_l = id_number_r", "same", 0.85),
+            _level(
+                f"{sql.edit_distance}(id_number_l, id_number_r) <= 1", "one character apart", 0.1
+            ),
+            _level("ELSE", "different", 0.05),
+        ],
+    }
+
+
 def exact_comparison(column: str, m_same: float = 0.95) -> dict[str, Any]:
     return {
         "output_column_name": column,
@@ -238,7 +268,13 @@ _SAME = [
     ("father_bk", "birth_year"),
     ("grandfather_bk", "birth_year"),
 ]
-_IDENTIFIERS = ["l.phone = r.phone"]
+_IDENTIFIERS = [
+    "l.phone = r.phone",
+    "l.id_number = r.id_number",
+    # A date of birth to the day is nearly an identifier (year-only dates, the
+    # most common, are left out: their blocks would be large).
+    "l.dob_lo = r.dob_lo AND l.dob_hi = r.dob_hi AND l.dob_lo = l.dob_hi",
+]
 _SWAPPED = [
     "l.given_bk = r.family_bk AND l.family_bk = r.given_bk",
     "l.given_bk = r.family_bk AND l.father_bk = r.father_bk",
@@ -268,7 +304,8 @@ def settings(engine: str = "duckdb", prior_match: float = 0.0005) -> dict[str, A
             name_comparison("family", sql, swapped_with="given", counts_swap=False),
             birth_comparison(),
             exact_comparison("sex", 0.98),
-            exact_comparison("phone", 0.8),
+            phone_comparison(sql),
+            document_comparison(sql),
             origin_comparison(),
         ],
         "retain_intermediate_calculation_columns": True,  # per-comparison weights explain a match
@@ -410,31 +447,30 @@ CONTRADICTIONS: dict[str, tuple[str, ...]] = {
 
 def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
     """For each scored pair (an Arrow table of predictions with ``mw_`` columns):
-    True when no comparison sits at a contradicting level, or the phone agrees.
+    True when no comparison sits at a contradicting level.
 
-    The level is read back from its match weight: two levels of one comparison
-    with the same weight to 1e-9 would be indistinguishable, and don't occur
-    (m and u are estimated per level).
+    The same document number lifts every contradiction. The same phone number
+    lifts every one but the given name's: a household shares its phone, so it
+    can't tell brothers apart. The level is read back from its match weight:
+    two levels of one comparison with the same weight to 1e-9 would be
+    indistinguishable, and don't occur (m and u are estimated per level).
     """
-    phone_same = level_weight(model, "phone", "same")
-    checks = []
-    for comparison, labels in CONTRADICTIONS.items():
+
+    def at(comparison: str, labels: tuple[str, ...]) -> list[bool]:
         weights = [level_weight(model, comparison, label) for label in labels]
-        checks.append((pairs.column(f"mw_{comparison}").to_pylist(), weights))
-    phones = pairs.column("mw_phone").to_pylist()
-    result = []
-    for index, phone in enumerate(phones):
-        if phone is not None and math.isclose(phone, phone_same, abs_tol=1e-9):
-            result.append(True)
-            continue
-        result.append(
-            not any(
-                values[index] is not None
-                and any(math.isclose(values[index], w, abs_tol=1e-9) for w in weights)
-                for values, weights in checks
-            )
-        )
-    return result
+        return [
+            value is not None and any(math.isclose(value, w, abs_tol=1e-9) for w in weights)
+            for value in pairs.column(f"mw_{comparison}").to_pylist()
+        ]
+
+    document = at("document", ("same",))
+    phone = at("phone", ("same",))
+    given = at("given", CONTRADICTIONS["given"])
+    others = [at(c, labels) for c, labels in CONTRADICTIONS.items() if c != "given"]
+    return [
+        document[i] or (not given[i] and (phone[i] or not any(other[i] for other in others)))
+        for i in range(len(given))
+    ]
 
 
 def level_weight(model: dict[str, Any], comparison: str, label: str) -> float:

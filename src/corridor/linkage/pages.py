@@ -34,6 +34,7 @@ COMPARISONS = {
     "birth": N_("Date of birth"),
     "sex": N_("Sex"),
     "phone": N_("Phone"),
+    "document": N_("Document number"),
     "origin": N_("Place of origin"),
 }
 

@@ -29,6 +29,7 @@ def schema() -> pa.Schema:
         pa.field("origin", pa.string()),
         pa.field("origin_area", pa.string()),
         pa.field("phone", pa.string()),
+        pa.field("id_number", pa.string()),
     ]
     return pa.schema(fields)
 

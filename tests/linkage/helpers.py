@@ -157,3 +157,18 @@ def background(runtime, operation) -> None:
                 )
             ],
         )
+
+
+def page_client(runtime, user_id: int) -> Any:
+    """A browser-like client signed in as the user."""
+    from fastapi.testclient import TestClient
+
+    from corridor.accounts.models import User
+    from corridor.web.app import create_app
+    from tests.page_helpers import sign_in
+
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    with unit_of_work(runtime.factory) as session:
+        login = session.get(User, user_id).login
+    assert sign_in(client, login) == 303
+    return client

@@ -6,29 +6,19 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from corridor.accounts.models import User
 from corridor.crossings.models import RegistrationMember
 from corridor.db.session import unit_of_work
 from corridor.linkage.models import ReviewItem, ReviewStatus
 from corridor.operations.models import Operation
-from corridor.web.app import create_app
 from tests.linkage.helpers import (
     background,
     khaled_and_mistaken_walid,
     make_operation,
+    page_client,
 )
-from tests.page_helpers import csrf, sign_in
-
-
-def _client(runtime, user_id: int) -> TestClient:
-    client = TestClient(create_app(runtime=runtime, start_jobs=False))
-    with unit_of_work(runtime.factory) as session:
-        login = session.get(User, user_id).login
-    assert sign_in(client, login) == 303
-    return client
+from tests.page_helpers import csrf
 
 
 @pytest.fixture
@@ -44,7 +34,7 @@ def world(runtime, factory) -> dict[str, Any]:
 
 
 def test_a_coordinator_runs_the_linkage_and_decides_a_pair_on_the_page(runtime, world) -> None:
-    client = _client(runtime, world["coordinator"])
+    client = page_client(runtime, world["coordinator"])
     page = f"/operations/{world['slug']}/linkage"
     assert "linkage" in client.get(f"/operations/{world['slug']}").text  # linked from the overview
     ran = client.post(
@@ -68,7 +58,7 @@ def test_a_coordinator_runs_the_linkage_and_decides_a_pair_on_the_page(runtime, 
 
 
 def test_tracing_search_and_the_duplicates_on_a_submission(runtime, world, factory) -> None:
-    client = _client(runtime, world["coordinator"])
+    client = page_client(runtime, world["coordinator"])
     found = client.get(
         f"/operations/{world['slug']}/linkage/search",
         params={"given_name": "Khaled", "family_name": "Halabi", "age": "39"},
@@ -87,7 +77,7 @@ def test_tracing_search_and_the_duplicates_on_a_submission(runtime, world, facto
         f"/operations/{world['slug']}/linkage/registrations/{registration}/duplicates"
     )
     assert fragment.status_code == 200 and 'id="possible-duplicates"' in fragment.text
-    officer = _client(runtime, world["officer"])
+    officer = page_client(runtime, world["officer"])
     assert officer.get(f"/operations/{world['slug']}/linkage").status_code == 403
     assert (
         officer.get(

@@ -272,28 +272,78 @@ def open_tracing_request(
     return _tracing_out(ctx, request)
 
 
+@router.get("/tracing-requests", response_model=list[TracingRequestOut])
+def tracing_requests(ctx: OperationContext = Review) -> list[TracingRequestOut]:
+    """The operation's tracing requests, open ones first, newest first."""
+    return [_tracing_out(ctx, request) for request in tracing_request_list(ctx)]
+
+
 @router.get("/tracing-requests/{request_id}/matches", response_model=list[TracingMatchOut])
 def tracing_matches(request_id: uuid.UUID, ctx: OperationContext = Review) -> list[TracingMatchOut]:
     """Possible matches of a request, separated children and the likeliest first."""
-    request = ctx.session.get(TracingRequest, request_id)
-    if request is None or request.operation_id != ctx.operation.id:
-        raise NotFound("no such tracing request")
+    request = tracing.get_request(ctx.session, operation_id=ctx.operation.id, request_id=request_id)
     matches = ctx.session.scalars(
         select(TracingMatch)
         .where(TracingMatch.request_id == request.id)
         .order_by(TracingMatch.priority.desc(), TracingMatch.match_probability.desc())
     ).all()
-    return [
-        TracingMatchOut(
-            id=match.id,
-            probability=round(match.match_probability, 4),
-            priority=match.priority,
-            status=match.status,
-            weights=match.weights or {},
-            record=_record(ctx, match.member_id),
+    return [_match_out(ctx, match) for match in matches]
+
+
+class MatchDecisionIn(ApiInput):
+    decision: str = Field(description="confirmed or rejected")
+
+
+@router.post(
+    "/tracing-requests/{request_id}/matches/{match_id}/decision", response_model=TracingMatchOut
+)
+def decide_tracing_match(
+    request_id: uuid.UUID, match_id: RowId, body: MatchDecisionIn, ctx: OperationContext = Review
+) -> TracingMatchOut:
+    """The caseworker's finding: this is the person looked for, or it is not."""
+    match = tracing.decide_match(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        request_id=request_id,
+        match_id=match_id,
+        decision=body.decision,
+    )
+    return _match_out(ctx, match)
+
+
+@router.post("/tracing-requests/{request_id}/close", response_model=TracingRequestOut)
+def close_tracing_request(
+    request_id: uuid.UUID, ctx: OperationContext = Review
+) -> TracingRequestOut:
+    """Stop matching this request against new registrations."""
+    request = tracing.close_request(
+        ctx.session, operation_id=ctx.operation.id, request_id=request_id
+    )
+    return _tracing_out(ctx, request)
+
+
+def tracing_request_list(ctx: OperationContext) -> list[TracingRequest]:
+    return list(
+        ctx.session.scalars(
+            select(TracingRequest)
+            .where(
+                TracingRequest.operation_id == ctx.operation.id,
+                TracingRequest.deleted_at.is_(None),
+            )
+            .order_by(TracingRequest.status.desc(), TracingRequest.created_at.desc())
         )
-        for match in matches
-    ]
+    )
+
+
+def _match_out(ctx: OperationContext, match: TracingMatch) -> TracingMatchOut:
+    return TracingMatchOut(
+        id=match.id,
+        probability=round(match.match_probability, 4),
+        priority=match.priority,
+        status=match.status,
+        weights=match.weights or {},
+        record=_record(ctx, match.member_id),
+    )
 
 
 def _tracing_out(ctx: OperationContext, request: TracingRequest) -> TracingRequestOut:

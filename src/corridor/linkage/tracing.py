@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from corridor import events
 from corridor.crossings.models import RegistrationMember
 from corridor.db.mixins import LawfulBasis
+from corridor.errors import Conflict, InvalidInput, NotFound
 from corridor.jobs import runner
 from corridor.jobs.notifications import notify
 from corridor.linkage.features import query_features, row_features
@@ -83,6 +84,51 @@ def open_request(
     session.add(request)
     session.flush()
     check(session, operation_id=operation_id, requests=[request])
+    return request
+
+
+MATCH_DECISIONS = ("confirmed", "rejected")
+
+
+def get_request(session: Session, *, operation_id: int, request_id: uuid.UUID) -> TracingRequest:
+    request = session.get(TracingRequest, request_id)
+    if request is None or request.operation_id != operation_id or request.deleted_at is not None:
+        raise NotFound("no such tracing request")
+    return request
+
+
+def decide_match(
+    session: Session,
+    *,
+    operation_id: int,
+    request_id: uuid.UUID,
+    match_id: int,
+    decision: str,
+) -> TracingMatch:
+    """The caseworker's finding on one possible match: confirmed, or rejected.
+
+    A confirmed match is what the caseworker follows up in person (asking the
+    person found before anything is shared); the request stays open until the
+    caseworker closes it.
+    """
+    if decision not in MATCH_DECISIONS:
+        raise InvalidInput("decision", f"must be one of {', '.join(MATCH_DECISIONS)}")
+    request = get_request(session, operation_id=operation_id, request_id=request_id)
+    match = session.get(TracingMatch, match_id)
+    if match is None or match.request_id != request.id:
+        raise NotFound("no such match for this tracing request")
+    match.status = decision
+    session.flush()
+    return match
+
+
+def close_request(session: Session, *, operation_id: int, request_id: uuid.UUID) -> TracingRequest:
+    """No more matching: the person was found, or the family stopped looking."""
+    request = get_request(session, operation_id=operation_id, request_id=request_id)
+    if request.status == TracingStatus.CLOSED:
+        raise Conflict("this tracing request is already closed")
+    request.status = TracingStatus.CLOSED
+    session.flush()
     return request
 
 

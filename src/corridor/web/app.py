@@ -179,6 +179,7 @@ def _routers() -> list[Any]:
     from corridor.jobs import api as jobs_api
     from corridor.linkage import api as linkage_api
     from corridor.linkage import pages as linkage_pages
+    from corridor.linkage import tracing_pages
     from corridor.operations import api as operations_api
     from corridor.operations import corridor_api
     from corridor.operations import pages as operations_pages
@@ -205,6 +206,7 @@ def _routers() -> list[Any]:
         crossings_pages.router,
         tally_pages.router,
         linkage_pages.router,
+        tracing_pages.router,
     ]
 
 

@@ -25,7 +25,7 @@ from corridor.linkage.names import (
     is_arabic,
     name_keys,
 )
-from corridor.linkage.places import governorate
+from corridor.linkage.places import governorate, governorate_code
 
 NAME_FIELDS = ("given", "father", "grandfather", "family", "mother")
 _EPOCH = date(1970, 1, 1)
@@ -68,10 +68,14 @@ def name_columns(prefix: str, value: Names) -> dict[str, object]:
 
 
 def origin_key(text: str | None) -> str | None:
-    """``P:`` and a P-code as written, else ``N:`` and the skeleton of the place name."""
+    """``A:`` and a governorate's code, ``P:`` and any other P-code as written, else
+    ``N:`` and the skeleton of the place name."""
     raw = (text or "").strip()
     if not raw:
         return None
+    area = governorate_code(raw)
+    if area is not None:
+        return "A:" + area
     if _PCODE.match(raw.upper()):
         return "P:" + raw.upper().replace("-", "")
     keys = name_keys(raw)

@@ -25,8 +25,8 @@ from typing import Any
 
 from corridor.linkage.engines import SqlDialect, dialect_of
 
-AUTO_MERGE_PROBABILITY = 0.7  # above: merged without review (when nothing contradicts)
-REVIEW_PROBABILITY = 0.3  # between the two, or contradicted: a person decides
+AUTO_MERGE_PROBABILITY = 0.5  # above: merged without review (when nothing contradicts)
+REVIEW_PROBABILITY = 0.2  # between the two, or contradicted: a person decides
 MIN_RECORDS_FOR_EM = 500
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,13 @@ def parents_comparison(sql: SqlDialect) -> dict[str, Any]:
                 0.05,
             ),
             _level(typo, "father one typo apart", 0.05),
-            _level(similar, "father similar", 0.04),
+            # A father's name mistyped beyond a typo, the rest of the family right.
+            _level(
+                f"{similar} AND ({agree('grandfather')} OR {agree('mother')})",
+                "father similar, grandfather or mother",
+                0.03,
+            ),
+            _level(similar, "father similar", 0.03),
             _level("ELSE", "different", 0.06),
         ],
     }
@@ -203,7 +209,13 @@ def origin_comparison() -> dict[str, Any]:
         "output_column_name": "origin",
         "comparison_levels": [
             _level(unknown, "missing, or a P-code against an unknown name", null=True),
-            _level("origin_l = origin_r", "same", 0.8),
+            # A governorate's code and a place in it agree as far as the code says.
+            _level(
+                "origin_l = origin_r OR (origin_area_l = origin_area_r "
+                "AND (origin_l = 'A:' || origin_area_l OR origin_r = 'A:' || origin_area_r))",
+                "same",
+                0.8,
+            ),
             _level("origin_area_l = origin_area_r", "same governorate", 0.15),
             _level("ELSE", "different", 0.05),
         ],
@@ -432,8 +444,8 @@ M_FLOOR = 0.01
 
 # Levels that contradict "same person" outright. A pair with one of them is never
 # merged without a person looking at it, however strong the rest (unless an
-# identifier such as the phone number agrees). Fellegi-Sunter adds evidence up,
-# so brothers and sisters, who agree on father, grandfather, mother, family name
+# identifier agrees, see consistent_pairs). Fellegi-Sunter adds evidence up, so
+# brothers and sisters, who agree on father, grandfather, mother, family name
 # and place, outweigh one different given name; and two people who happen to
 # share three common names outweigh birth years twenty years apart.
 CONTRADICTIONS: dict[str, tuple[str, ...]] = {
@@ -443,6 +455,16 @@ CONTRADICTIONS: dict[str, tuple[str, ...]] = {
     "birth": ("different",),
     "sex": ("different",),
 }
+# Given names that only look alike (Lina/Leesa: a typo in a short name, or a
+# sister) are not a contradiction when the births agree to the year: sisters
+# are rarely born the same year, a mistyped record of one person always is.
+# Measured on the synthetic set: 44 true pairs against 3 false ones.
+NARROW_BIRTH = ("same day", "same month", "same year")
+# A family name mistyped beyond recognition is not a contradiction when the
+# given name, the father with the grandfather or mother, and the birth year all
+# agree (12 true pairs against none on the synthetic set).
+SAME_GIVEN = ("same spelling", "same name keys", "one typo apart")
+SAME_PARENTS = ("father and grandfather or mother",)
 
 
 def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
@@ -465,12 +487,24 @@ def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
 
     document = at("document", ("same",))
     phone = at("phone", ("same",))
-    given = at("given", CONTRADICTIONS["given"])
-    others = [at(c, labels) for c, labels in CONTRADICTIONS.items() if c != "given"]
-    return [
-        document[i] or (not given[i] and (phone[i] or not any(other[i] for other in others)))
-        for i in range(len(given))
+    given_different = at("given", ("different",))
+    given_alike = at("given", tuple(x for x in CONTRADICTIONS["given"] if x != "different"))
+    narrow_birth = at("birth", NARROW_BIRTH)
+    family_different = at("family", CONTRADICTIONS["family"])
+    lineage = [
+        a and b and c
+        for a, b, c in zip(
+            at("given", SAME_GIVEN), at("parents", SAME_PARENTS), narrow_birth, strict=True
+        )
     ]
+    others = [at(c, labels) for c, labels in CONTRADICTIONS.items() if c not in ("given", "family")]
+    result = []
+    for i in range(len(document)):
+        given = given_different[i] or (given_alike[i] and not narrow_birth[i])
+        family = family_different[i] and not lineage[i]
+        contradicted = family or any(other[i] for other in others)
+        result.append(document[i] or (not given and (phone[i] or not contradicted)))
+    return result
 
 
 def level_weight(model: dict[str, Any], comparison: str, label: str) -> float:

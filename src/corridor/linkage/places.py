@@ -108,6 +108,13 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
     return codes, {skeleton: code for skeleton, code in names.items() if len(skeleton) >= 2}
 
 
+def governorate_code(text: str | None) -> str | None:
+    """The governorate when ``text`` is a governorate's own code (``SY02``, ``SY-HL``,
+    ``IQ-AN``), not a place's: it says nothing finer than the governorate."""
+    compact = (text or "").strip().upper().replace(" ", "").replace("-", "")
+    return _tables()[0].get(compact)
+
+
 def governorate(text: str | None) -> str | None:
     """The governorate a place of origin lies in (its P-code), or None when unknown.
 

@@ -165,7 +165,7 @@ def run_baseline(
     linker.training.estimate_probability_two_random_records_match(
         [block_on("given_name", "family_name", "birth_date")], recall=0.7
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1_000_000)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1_000_000, seed=7)
     for rule in (block_on("birth_date"), block_on("given_name", "family_name")):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(rule)

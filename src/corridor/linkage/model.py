@@ -28,6 +28,7 @@ from corridor.linkage.engines import SqlDialect, dialect_of
 AUTO_MERGE_PROBABILITY = 0.5  # above: merged without review (when nothing contradicts)
 REVIEW_PROBABILITY = 0.2  # between the two, or contradicted: a person decides
 MIN_RECORDS_FOR_EM = 500
+U_SAMPLING_SEED = 7
 log = logging.getLogger(__name__)
 
 
@@ -346,7 +347,10 @@ def train(frame: Any, starting: dict[str, Any], records: int) -> dict[str, Any]:
     from splink.internals.exceptions import EMTrainingException
 
     linker = Linker(frame, starting)
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(2_000_000, records * 200))
+    # A fixed seed: the same records give the same model, so a re-run moves no one.
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(2_000_000, records * 200), seed=U_SAMPLING_SEED
+    )
     model = linker.misc.save_model_to_json()
     if records < MIN_RECORDS_FOR_EM:
         return model
@@ -471,10 +475,11 @@ def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
     """For each scored pair (an Arrow table of predictions with ``mw_`` columns):
     True when no comparison sits at a contradicting level.
 
-    The same document number lifts every contradiction. The same phone number
-    lifts every one but the given name's: a household shares its phone, so it
-    can't tell brothers apart. The level is read back from its match weight:
-    two levels of one comparison with the same weight to 1e-9 would be
+    The same document number lifts every contradiction. The same phone number,
+    or a document number one character apart, lifts every one but the given
+    name's: a household shares its phone, so it can't tell brothers apart. The
+    level is read back from its match weight: two levels of one comparison with
+    the same weight to 1e-9 would be
     indistinguishable, and don't occur (m and u are estimated per level).
     """
 
@@ -486,7 +491,15 @@ def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
         ]
 
     document = at("document", ("same",))
-    phone = at("phone", ("same",))
+    # A phone number, or a document number with one character mistyped: they
+    # lift every contradiction but the given name's (twins' documents are
+    # often numbered one apart, and a household shares its phone).
+    phone = [
+        a or b
+        for a, b in zip(
+            at("phone", ("same",)), at("document", ("one character apart",)), strict=True
+        )
+    ]
     given_different = at("given", ("different",))
     given_alike = at("given", tuple(x for x in CONTRADICTIONS["given"] if x != "different"))
     narrow_birth = at("birth", NARROW_BIRTH)

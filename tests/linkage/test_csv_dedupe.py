@@ -89,3 +89,32 @@ def test_a_missing_input_file_or_unknown_engine_exits_2(tmp_path: Path) -> None:
     source.write_text(f"{HEADER}\n", encoding="utf-8")
     result = _run("--input", str(source), "--output", str(tmp_path / "o.csv"), "--engine", "x")
     assert result.exit_code == 2 and "--engine" in result.stderr
+
+
+def test_a_document_number_vouches_for_a_record_but_not_for_another_given_name(
+    tmp_path: Path,
+) -> None:
+    """Sharing a document number merges a record whose birth year was mistyped;
+    twins, whose numbers are one apart, stay two people."""
+    source = tmp_path / "in.csv"
+    rows = [
+        "D1,Khaled,Abdel Rahman,,Al-Halabi,m,1987,SY02,N-4401237",
+        "D2,خالد,عبد الرحمن,,الحلبي,m,1978,SY02,N 4401237",  # the year's digits swapped
+        "T1,Hasan,Omar,,Al-Idlibi,m,2001-05-02,SY07,7120051",
+        "T2,Husam,Omar,,Al-Idlibi,m,2001-05-02,SY07,7120052",  # his twin brother
+    ]
+    background = tmp_path / "background.csv"
+    generate(300, seed=6).write(background)
+    with background.open(encoding="utf-8", newline="") as handle:
+        others = [
+            ",".join(row[c] for c in HEADER.split(",")) + "," for row in csv.DictReader(handle)
+        ]
+    source.write_text(
+        f"{HEADER},id_number\n" + "\n".join([*others, *rows]) + "\n", encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    result = _run("--input", str(source), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    by_id = {row["record_id"]: row["cluster_id"] for row in _read(out)}
+    assert by_id["D1"] == by_id["D2"] == "D1"
+    assert by_id["T1"] != by_id["T2"]

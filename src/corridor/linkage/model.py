@@ -35,12 +35,16 @@ log = logging.getLogger(__name__)
 # Comparisons ------------------------------------------------------------------------
 
 
-def _level(sql: str, label: str, m: float | None = None, *, null: bool = False) -> dict[str, Any]:
+def _level(
+    sql: str, label: str, m: float | None = None, *, null: bool = False, u: float | None = None
+) -> dict[str, Any]:
     level: dict[str, Any] = {"sql_condition": sql, "label_for_charts": label}
     if null:
         level["is_null_level"] = True
     if m is not None:
         level["m_probability"] = m
+    if u is not None:
+        level["u_probability"] = u  # kept when random pairs hold too few to estimate it
     return level
 
 
@@ -61,14 +65,15 @@ def flat_near(sql: SqlDialect, left: str, right: str) -> str:
     )
 
 
-def resembles(sql: SqlDialect, left: str, right: str) -> str:
-    """Same keys, one typo apart, or within one edit read as one word (for telling a
-    swap)."""
-    return (
-        f"({sql.shares(f'{left}_keys_l', f'{right}_keys_r')} "
+def resembles(sql: SqlDialect, left: str, right: str, *, loosely: bool = False) -> str:
+    """For telling a swap: the same keys, one typo apart or the same consonants;
+    ``loosely`` also within one edit read as one word."""
+    strict = (
+        f"{sql.shares(f'{left}_keys_l', f'{right}_keys_r')} "
         f"OR {sql.edit_distance}({left}_txt_l, {right}_txt_r) <= 1 "
-        f"OR {flat_near(sql, left, right)})"
+        f"OR {left}_flat_l = {right}_flat_r"
     )
+    return f"({strict} OR {flat_near(sql, left, right)})" if loosely else f"({strict})"
 
 
 def name_comparison(
@@ -82,12 +87,12 @@ def name_comparison(
     neutral on it (counting it twice would be counting one fact twice).
     """
     keys_l, keys_r = f"{name}_keys_l", f"{name}_keys_r"
-    # One of the two crossed names must be the same name; the other may carry a typo.
+    # Both crossed names alike, one of them at most a typo apart.
     swapped = (
-        f"(({sql.shares(f'{name}_keys_l', f'{swapped_with}_keys_r')} "
-        f"AND {resembles(sql, swapped_with, name)}) "
-        f"OR ({resembles(sql, name, swapped_with)} "
-        f"AND {sql.shares(f'{swapped_with}_keys_l', f'{name}_keys_r')}))"
+        f"(({resembles(sql, name, swapped_with)} "
+        f"AND {resembles(sql, swapped_with, name, loosely=True)}) "
+        f"OR ({resembles(sql, name, swapped_with, loosely=True)} "
+        f"AND {resembles(sql, swapped_with, name)}))"
     )
     levels = [_level(f"{keys_l} IS NULL OR {keys_r} IS NULL", "missing", null=True)]
     if not counts_swap:
@@ -230,9 +235,9 @@ def phone_comparison(sql: SqlDialect) -> dict[str, Any]:
         "output_column_name": "phone",
         "comparison_levels": [
             _level("phone_l IS NULL OR phone_r IS NULL", "missing", null=True),
-            _level("phone_l = phone_r", "same", 0.75),
-            _level(f"{sql.edit_distance}(phone_l, phone_r) <= 1", "one digit apart", 0.1),
-            _level("ELSE", "different", 0.15),
+            _level("phone_l = phone_r", "same", 0.75, u=1e-4),
+            _level(f"{sql.edit_distance}(phone_l, phone_r) <= 1", "one digit apart", 0.1, u=1e-3),
+            _level("ELSE", "different", 0.15, u=0.999),
         ],
     }
 
@@ -244,11 +249,14 @@ def document_comparison(sql: SqlDialect) -> dict[str, Any]:
         "output_column_name": "document",
         "comparison_levels": [
             _level("id_number_l IS NULL OR id_number_r IS NULL", "missing", null=True),
-            _level("id_number_l = id_number_r", "same", 0.85),
+            _level("id_number_l = id_number_r", "same", 0.85, u=1e-6),
             _level(
-                f"{sql.edit_distance}(id_number_l, id_number_r) <= 1", "one character apart", 0.1
+                f"{sql.edit_distance}(id_number_l, id_number_r) <= 1",
+                "one character apart",
+                0.1,
+                u=1e-4,
             ),
-            _level("ELSE", "different", 0.05),
+            _level("ELSE", "different", 0.05, u=0.9999),
         ],
     }
 
@@ -302,8 +310,29 @@ def blocking_rules() -> list[str]:
     return [*same, *_SWAPPED, *_IDENTIFIERS]
 
 
-def settings(engine: str = "duckdb", prior_match: float = 0.0005) -> dict[str, Any]:
+IDENTIFIERS = {"phone": "phone", "document": "id_number"}  # comparison → column
+
+
+def settings(
+    engine: str = "duckdb",
+    prior_match: float = 0.0005,
+    identifiers: Iterable[str] = tuple(IDENTIFIERS),
+) -> dict[str, Any]:
+    """The model's settings; ``identifiers`` names the identifier comparisons the
+    data has (EM can't estimate a comparison that is always missing: its m
+    would fall to zero)."""
     sql = dialect_of(engine)
+    wanted = set(identifiers)
+    comparisons = [
+        name_comparison("given", sql, swapped_with="family", counts_swap=True),
+        parents_comparison(sql),
+        name_comparison("family", sql, swapped_with="given", counts_swap=False),
+        birth_comparison(),
+        exact_comparison("sex", 0.98),
+        *([phone_comparison(sql)] if "phone" in wanted else []),
+        *([document_comparison(sql)] if "document" in wanted else []),
+        origin_comparison(),
+    ]
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
@@ -311,16 +340,7 @@ def settings(engine: str = "duckdb", prior_match: float = 0.0005) -> dict[str, A
         "blocking_rules_to_generate_predictions": [
             {"blocking_rule": rule, "sql_dialect": engine} for rule in blocking_rules()
         ],
-        "comparisons": [
-            name_comparison("given", sql, swapped_with="family", counts_swap=True),
-            parents_comparison(sql),
-            name_comparison("family", sql, swapped_with="given", counts_swap=False),
-            birth_comparison(),
-            exact_comparison("sex", 0.98),
-            phone_comparison(sql),
-            document_comparison(sql),
-            origin_comparison(),
-        ],
+        "comparisons": comparisons,
         "retain_intermediate_calculation_columns": True,  # per-comparison weights explain a match
         "retain_matching_columns": False,
     }
@@ -397,7 +417,7 @@ def dedupe(
     api = db_api or (spark_api() if engine == "spark" else duckdb_api())
     frame = api.register(as_engine_table(api, engine, table))
     if model is None:
-        starting = settings(engine, prior_match=_prior(len(ids)))
+        starting = settings(engine, prior_match=_prior(len(ids)), identifiers=_present(table))
         model = with_priors(train(frame, starting, len(ids)), starting)
     linker = Linker(frame, model)
     predictions = linker.inference.predict(threshold_match_probability=review)
@@ -484,6 +504,8 @@ def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
     """
 
     def at(comparison: str, labels: tuple[str, ...]) -> list[bool]:
+        if f"mw_{comparison}" not in pairs.column_names:
+            return [False] * pairs.num_rows  # not in this model (no such column in the data)
         weights = [level_weight(model, comparison, label) for label in labels]
         return [
             value is not None and any(math.isclose(value, w, abs_tol=1e-9) for w in weights)
@@ -491,16 +513,13 @@ def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
         ]
 
     document = at("document", ("same",))
+    document_near = at("document", ("one character apart",))
     # A phone number, or a document number with one character mistyped: they
     # lift every contradiction but the given name's (twins' documents are
     # often numbered one apart, and a household shares its phone).
-    phone = [
-        a or b
-        for a, b in zip(
-            at("phone", ("same",)), at("document", ("one character apart",)), strict=True
-        )
-    ]
+    phone = [a or b for a, b in zip(at("phone", ("same",)), document_near, strict=True)]
     given_different = at("given", ("different",))
+    given_agrees = at("given", (*SAME_GIVEN, "swapped with family"))
     given_alike = at("given", tuple(x for x in CONTRADICTIONS["given"] if x != "different"))
     narrow_birth = at("birth", NARROW_BIRTH)
     family_different = at("family", CONTRADICTIONS["family"])
@@ -513,7 +532,13 @@ def consistent_pairs(model: dict[str, Any], pairs: Any) -> list[bool]:
     others = [at(c, labels) for c, labels in CONTRADICTIONS.items() if c not in ("given", "family")]
     result = []
     for i in range(len(document)):
-        given = given_different[i] or (given_alike[i] and not narrow_birth[i])
+        given = (
+            given_different[i]
+            or (given_alike[i] and not narrow_birth[i])
+            # Documents numbered one apart: a typo, or twins (Hasan and Husam);
+            # only the same given name says which.
+            or (document_near[i] and not given_agrees[i])
+        )
         family = family_different[i] and not lineage[i]
         contradicted = family or any(other[i] for other in others)
         result.append(document[i] or (not given and (phone[i] or not contradicted)))
@@ -638,7 +663,11 @@ def link_pairs(
 
 def transfer(trained: dict[str, Any], engine: str) -> dict[str, Any]:
     """A model trained on one engine, spelled for another: the same m and u per level."""
-    target = settings(engine, prior_match=trained["probability_two_random_records_match"])
+    target = settings(
+        engine,
+        prior_match=trained["probability_two_random_records_match"],
+        identifiers=[c["output_column_name"] for c in trained["comparisons"]],
+    )
     learned = {
         (c["output_column_name"], level.get("label_for_charts")): level
         for c in trained["comparisons"]
@@ -653,6 +682,18 @@ def transfer(trained: dict[str, Any], engine: str) -> dict[str, Any]:
     for rule in target["blocking_rules_to_generate_predictions"]:
         rule["sql_dialect"] = engine
     return target
+
+
+def _present(table: Any) -> list[str]:
+    """The identifier comparisons whose column has a value somewhere in ``table``
+    (an Arrow table; another engine's frame is assumed to have them all)."""
+    if not hasattr(table, "num_rows"):
+        return list(IDENTIFIERS)
+    return [
+        name
+        for name, column in IDENTIFIERS.items()
+        if column in table.column_names and table.column(column).null_count < table.num_rows
+    ]
 
 
 def _quiet_splink() -> None:

@@ -9,10 +9,12 @@ person, each with the comparisons that agreed and their weights.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,30 +58,108 @@ def operation_model(session: Session, operation_id: int, records: int) -> dict[s
 
 
 class Scorer:
-    """Registered records, loaded once, against which new records are scored."""
+    """Registered records, loaded once, against which new records are scored.
 
-    def __init__(self, records: Any, trained: dict[str, Any], api: Any = None) -> None:
-        """``records``: the registered records' feature rows, as an Arrow table."""
+    Splink's ``predict_between`` joins the queries with the whole table once per
+    blocking rule; against a million records that is seconds. The scorer first
+    picks the candidates, the records that share a blocking key with a query, in
+    one filtered scan of the table (DuckDB, parameters bound), and hands only
+    those to Splink.
+    """
+
+    def __init__(
+        self,
+        records: Any,
+        trained: dict[str, Any],
+        api: Any = None,
+        rules: list[str] | None = None,
+    ) -> None:
+        """``records``: the registered records' feature rows, as an Arrow table;
+        ``rules``: blocking rules besides the model's (a search that knows one
+        name needs rules on one name, :data:`SEARCH_RULES`, the default; a
+        registration's members have full names and need none: ``[]``)."""
+        import duckdb
         from splink import Linker
 
         model._quiet_splink()
         self.api = api or duckdb_api()
-        self.existing = self.api.register(records)
-        self.linker = Linker(self.existing, trained)
-        self.rules = list(dict.fromkeys([*SEARCH_RULES, *model.blocking_rules()]))
+        self.records = records
+        self.linker = Linker(self.api.register(records.slice(0, 0)), trained)
+        extra = SEARCH_RULES if rules is None else rules
+        self.rules = list(dict.fromkeys([*extra, *model.blocking_rules()]))
+        # Each rule's equalities, both ways round: (registered column, query column).
+        self.keys: list[list[tuple[str, str]]] = []
+        for rule in self.rules:
+            pairs = re.findall(r"l\.(\w+) = r\.(\w+)", rule)
+            self.keys += [pairs, [(right, left) for left, right in pairs]]
+        self.key_columns = list(dict.fromkeys(tuple(m for m, _q in k) for k in self.keys if k))
+        # Beside the Arrow table, a DuckDB table of each record's position and one
+        # hashed key per set of columns a rule compares: finding candidates is one
+        # scan comparing integers, then taking those rows from the Arrow table.
+        hashed = ", ".join(
+            f"hash({', '.join(columns)}) AS key_{index}"
+            for index, columns in enumerate(self.key_columns)
+        )
+        self.index = duckdb.connect()
+        self.index.register("arrow_records", records)
+        self.index.execute(
+            "CREATE TABLE registered AS "
+            f"SELECT (row_number() OVER ()) - 1 AS position, {hashed} FROM arrow_records"
+        )
+        self.index.unregister("arrow_records")
+
+    def candidates(self, queries: Any) -> Any:
+        """The registered records that share the columns of a blocking rule with a
+        query, in either direction (a superset of what the rules generate)."""
+        clauses: dict[tuple[int, tuple[Any, ...]], None] = {}
+        for query in queries.to_pylist():
+            for oriented in self.keys:
+                asked = tuple(query.get(column) for _mine, column in oriented)
+                if not oriented or any(value is None for value in asked):
+                    continue
+                index = self.key_columns.index(tuple(mine for mine, _column in oriented))
+                clauses.setdefault((index, asked), None)
+        if not clauses:
+            return self.records.slice(0, 0)
+        # Hash the asked values once (DuckDB's hash, as the table's keys were made),
+        # then scan for integers.
+        hashes = self.index.sql(
+            "SELECT "
+            + ", ".join(f"hash({', '.join('?' * len(asked))})" for _index, asked in clauses),
+            params=[value for _index, asked in clauses for value in asked],
+        ).fetchall()[0]
+        where = " OR ".join(
+            f"key_{index} = {int(value)}"
+            for (index, _asked), value in zip(clauses, hashes, strict=True)
+        )
+        positions = self.index.sql(
+            f"SELECT position FROM registered WHERE {where} ORDER BY position"
+        ).to_arrow_table()
+        return self.records.take(positions.column("position"))
 
     def score(self, queries: Any) -> Any:
         """Scored pairs (Arrow) between the queries and the registered records."""
+        found = self.candidates(queries)
+        if found.num_rows == 0:
+            return pa.table(
+                {
+                    "unique_id_l": pa.array([], pa.string()),
+                    "unique_id_r": pa.array([], pa.string()),
+                    "match_probability": pa.array([], pa.float64()),
+                }
+            )
+        existing = self.api.register(found)
         asked = self.api.register(queries)
         try:
             return self.linker.inference.predict_between(
-                self.existing,
+                existing,
                 asked,
                 blocking_rules_to_generate_predictions=self.rules,
                 threshold_match_probability=MIN_PROBABILITY,
             ).as_pyarrow_table()
         finally:
-            asked.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+            for table in (asked, existing):
+                table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
 
 
 def find_matches(
@@ -100,7 +180,10 @@ def find_matches(
     if not features or not queries:
         return {query["unique_id"]: [] for query in queries}
     settings = operation_model(session, operation_id, len(features))
-    scored = Scorer(to_arrow(features), settings).score(to_arrow(queries))
+    # Registered members are checked by the model's own rules; a search may
+    # know one name only, and gets rules on one name besides.
+    rules = [] if members is not None else None
+    scored = Scorer(to_arrow(features), settings, rules=rules).score(to_arrow(queries))
     owner = {
         str(member): person
         for member, person in session.execute(

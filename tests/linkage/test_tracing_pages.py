@@ -33,6 +33,9 @@ def test_a_caseworker_opens_a_request_confirms_a_match_and_closes_it(runtime, wo
     client = page_client(runtime, world["coordinator"])
     page = f"/operations/{world['slug']}/linkage/tracing"
     assert "tracing" in client.get(f"/operations/{world['slug']}/linkage").text  # linked
+    # The form carries the session's token itself (not only the header's forms).
+    form = client.get(page).text.split('id="tracing-request"')[1]
+    assert f'name="csrf_token" value="{csrf(client, page)}"' in form.split("</form>")[0]
     opened = client.post(
         page,
         data={

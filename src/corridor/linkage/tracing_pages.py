@@ -101,15 +101,45 @@ def _requests_page(
 
 
 @router.post("/operations/{slug}/linkage/tracing")
-async def open_request(request: Request, ctx: OperationContext = Review) -> Response:
-    """Record a request; it is matched now and against every new registration."""
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
-    asked = {name: str(form.get(name) or "")[:limit] for name, limit in SOUGHT_LIMITS.items()}
-    enquirer = str(form.get("enquirer_name") or "")[:200]
-    relationship = str(form.get("relationship") or "")
-    consent = form.get("consent_to_share") == "yes"
-    for_child = form.get("for_child") == "yes"
+def open_request(
+    request: Request,
+    given_name: FormStr = "",
+    father_name: FormStr = "",
+    grandfather_name: FormStr = "",
+    family_name: FormStr = "",
+    mother_name: FormStr = "",
+    sex: FormStr = "",
+    birth_date: FormStr = "",
+    age_estimate: FormStr = "",
+    origin: FormStr = "",
+    enquirer_name: FormStr = "",
+    relationship: FormStr = "",
+    consent_to_share: FormStr = "",
+    for_child: FormStr = "",
+    csrf_token: FormStr = "",
+    ctx: OperationContext = Review,
+) -> Response:
+    """Record a request; it is matched now and against every new registration.
+
+    A plain (not async) handler: matching runs in the thread pool, not on the
+    event loop.
+    """
+    check_csrf(request, csrf_token)
+    given = {
+        "given_name": given_name,
+        "father_name": father_name,
+        "grandfather_name": grandfather_name,
+        "family_name": family_name,
+        "mother_name": mother_name,
+        "sex": sex,
+        "birth_date": birth_date,
+        "age_estimate": age_estimate,
+        "origin": origin,
+    }
+    asked = {name: given[name][:limit] for name, limit in SOUGHT_LIMITS.items()}
+    enquirer = enquirer_name[:200]
+    consent = consent_to_share == "yes"
+    child = for_child == "yes"
     shown = {**asked, "enquirer_name": enquirer, "relationship": relationship}
     errors: dict[str, str] = {}
     if relationship and relationship not in RELATIONSHIPS:
@@ -127,7 +157,7 @@ async def open_request(request: Request, ctx: OperationContext = Review) -> Resp
                 enquirer_name=enquirer,
                 relationship=relationship,
                 consent_to_share=consent,
-                for_child=for_child,
+                for_child=child,
             )
         except InvalidInput as error:
             errors[error.field.removeprefix("sought.")] = error.problems[0].message

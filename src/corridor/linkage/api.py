@@ -282,6 +282,10 @@ def tracing_requests(ctx: OperationContext = Review) -> list[TracingRequestOut]:
 def tracing_matches(request_id: uuid.UUID, ctx: OperationContext = Review) -> list[TracingMatchOut]:
     """Possible matches of a request, separated children and the likeliest first."""
     request = tracing.get_request(ctx.session, operation_id=ctx.operation.id, request_id=request_id)
+    return matches_of(ctx, request)
+
+
+def matches_of(ctx: OperationContext, request: TracingRequest) -> list[TracingMatchOut]:
     matches = ctx.session.scalars(
         select(TracingMatch)
         .where(TracingMatch.request_id == request.id)

@@ -177,7 +177,7 @@ def request_page(
     tracing_request = tracing.get_request(
         ctx.session, operation_id=ctx.operation.id, request_id=request_id
     )
-    matches = linkage_api.tracing_matches(request_id, ctx)
+    matches = linkage_api.matches_of(ctx, tracing_request)
     return render(
         request,
         "linkage/tracing_request.html",

@@ -122,14 +122,22 @@ class Entry:
 
 
 def lock_head(conn: Connection, chain: str) -> Any:
-    """Create the chain's head row if needed, then lock it for this transaction."""
+    """Lock the chain's head row for this transaction, creating it on first use.
+
+    FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+    writers. The head exists after a chain's first append, so the common case
+    is the one locking read (every audited write pays for this statement).
+    """
+    locking = select(_H).where(_H.c.chain == chain).with_for_update()
+    head = conn.execute(locking).first()
+    if head is not None:
+        return head
     values = {"chain": chain, "seq": 0, "head_hash": GENESIS, "updated_at": utcnow()}
     if conn.dialect.name == "postgresql":
         conn.execute(postgresql.insert(_H).values(**values).on_conflict_do_nothing())
     else:
         conn.execute(sqlite.insert(_H).values(**values).on_conflict_do_nothing())
-    # FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
-    return conn.execute(select(_H).where(_H.c.chain == chain).with_for_update()).one()
+    return conn.execute(locking).one()
 
 
 def append(

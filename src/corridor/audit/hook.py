@@ -65,6 +65,16 @@ def _after_flush(session: Session, _context: Any) -> None:
     for obj in session.deleted:
         if hasattr(obj, "audit_entity"):
             changes.append((obj, "purge" if hasattr(obj, "deleted_at") else "delete"))
+    record_changes(session, changes)
+
+
+def record_changes(session: Session, changes: list[tuple[Any, str]]) -> None:
+    """Chain audit records for ``(object, action)`` pairs, in this transaction.
+
+    The flush hook calls it for what the unit of work wrote; a service that
+    writes many rows in one Core statement (``corridor.db.bulk``) calls it
+    for them, so that they are audited exactly as an ORM flush would be.
+    """
     if not changes:
         return
     signer = session.info.get("audit_signer")

@@ -266,6 +266,8 @@ def flag_corridors(
             if c.status != CorridorStatus.CLOSED
         ]
     )
+    if not corridors:
+        return []
     hazards = (
         hazards
         if hazards is not None

@@ -86,12 +86,17 @@ def polygon_from_geojson(value: Any, *, field: str = "geometry") -> CheckedPolyg
         value = value.get("geometry")
     if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
         raise InvalidInput(field, "must be a GeoJSON Polygon or MultiPolygon")
+    if not value.get("coordinates"):
+        raise InvalidInput(field, "is empty")
     try:
-        geometry = shape(value)
-    except Exception:  # noqa: BLE001 - shapely raises several types for bad coordinates
+        with np.errstate(invalid="ignore"):  # NaN is refused below, by name
+            geometry = polygon_of(value)
+    except Exception:  # noqa: BLE001 - NumPy and shapely raise several types for bad coordinates
         raise InvalidInput(field, "has malformed coordinates") from None
     if geometry.is_empty:
         raise InvalidInput(field, "is empty")
+    if not np.isfinite(shapely.get_coordinates(geometry)).all():
+        raise InvalidInput(field, "has malformed coordinates")
     minx, miny, maxx, maxy = geometry.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise InvalidInput(field, "coordinates must be longitude, latitude in degrees (WGS 84)")

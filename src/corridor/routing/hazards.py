@@ -17,9 +17,10 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, defer
 
+from corridor.db.bulk import insert_many
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound
 from corridor.routing.geo import (
@@ -111,13 +112,13 @@ def create_hazard(
     created_by_id: int | None,
 ) -> Hazard:
     """Save a hazard; it takes effect for the next route query in every worker."""
-    hazard = Hazard(
-        operation_id=operation_id, created_by_id=created_by_id, **_checked(data, projection)
-    )
-    session.add(hazard)
-    session.flush()
-    _flag_corridors(session, operation_id, [hazard])
-    return hazard
+    return create_hazards(
+        session,
+        operation_id=operation_id,
+        items=[data],
+        projection=projection,
+        created_by_id=created_by_id,
+    )[0]
 
 
 def create_hazards(
@@ -128,13 +129,16 @@ def create_hazards(
     projection: Projection | None,
     created_by_id: int | None,
 ) -> list[Hazard]:
-    """Save several hazards in one flush (one audit append): all or none."""
-    rows = [
-        Hazard(operation_id=operation_id, created_by_id=created_by_id, **_checked(data, projection))
+    """Save several hazards in one statement (one audit append): all or none.
+
+    A batch is checked whole before anything is written, so a bad item leaves
+    no hazard of the batch behind.
+    """
+    checked = [
+        {"operation_id": operation_id, "created_by_id": created_by_id, **_checked(data, projection)}
         for data in items
     ]
-    session.add_all(rows)
-    session.flush()
+    rows = insert_many(session, Hazard, checked)
     _flag_corridors(session, operation_id, rows)
     return rows
 
@@ -223,6 +227,19 @@ class HazardInForce:
         return "avoid" if self.factor is None else "factor"
 
 
+# Built once: constructing the statement cost more than running it, on every query.
+_IN_FORCE = (
+    select(Hazard.id, Hazard.updated_at, Hazard.name, Hazard.kind, Hazard.factor)
+    .where(
+        Hazard.operation_id == bindparam("operation_id"),
+        Hazard.withdrawn_at.is_(None),
+        Hazard.valid_from <= bindparam("moment"),
+        or_(Hazard.valid_until.is_(None), Hazard.valid_until > bindparam("moment")),
+    )
+    .order_by(Hazard.id)
+)
+
+
 def hazards_in_force(
     session: Session, *, operation_id: int, at: datetime | None = None
 ) -> list[HazardInForce]:
@@ -231,16 +248,8 @@ def hazards_in_force(
     Read on every route query so that a hazard saved by any worker counts at
     once; one narrow query, no geometry (zones are cached per revision).
     """
-    moment = at or utcnow()
     rows = session.execute(
-        select(Hazard.id, Hazard.updated_at, Hazard.name, Hazard.kind, Hazard.factor)
-        .where(
-            Hazard.operation_id == operation_id,
-            Hazard.withdrawn_at.is_(None),
-            Hazard.valid_from <= moment,
-            or_(Hazard.valid_until.is_(None), Hazard.valid_until > moment),
-        )
-        .order_by(Hazard.id)
+        _IN_FORCE, {"operation_id": operation_id, "moment": at or utcnow()}
     ).all()
     return [
         HazardInForce(id, updated_at.isoformat(), name, kind.value, factor)
@@ -277,20 +286,22 @@ def weights_with(state: RouterState, hazards: Sequence[HazardInForce | Hazard]) 
     """
     base = state.graph.weight.astype(np.int64)
     touched: list[np.ndarray] = []
-    factors: list[np.ndarray] = []
+    factors: list[float] = []
     entering: list[np.ndarray] = []
     inside: list[np.ndarray] = []
     for hazard in hazards:
         _polygon, arcs = state.zone(hazard.zone_key, lambda h=hazard: _geometry_of(h))
         if hazard.factor is not None:
             touched.append(arcs.touched)
-            factors.append(np.full(arcs.touched.size, hazard.factor))
+            factors.append(hazard.factor)
         else:
             entering.append(arcs.entering)
             inside.append(arcs.inside)
     if touched:
         factor = np.ones(base.shape[0])
-        np.maximum.at(factor, np.concatenate(touched), np.concatenate(factors))
+        for arcs_touched, value in zip(touched, factors, strict=True):
+            # per hazard, not np.maximum.at over all: that one is unbuffered and slow
+            factor[arcs_touched] = np.maximum(factor[arcs_touched], value)
         weights = np.maximum(1, np.rint(base * factor)).astype(np.int64)
     else:
         weights = base

@@ -159,7 +159,12 @@ class _Builder:
                 )
             )
             lengths = shapely.length(pieces)
-            inside = shapely.length(shapely.intersection(pieces, polygon))
+            # Most pieces lie wholly inside; only those crossing the edge need cutting.
+            whole = shapely.contains_properly(polygon, pieces)
+            inside = lengths.copy()
+            cut = np.flatnonzero(~whole)
+            if cut.size:
+                inside[cut] = shapely.length(shapely.intersection(pieces[cut], polygon))
             share = np.divide(inside, lengths, out=np.ones_like(inside), where=lengths > 0)
             hazard = self.hazards[hazard_id]
             found.append(

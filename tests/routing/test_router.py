@@ -19,6 +19,7 @@ from corridor.db.types import utcnow
 from corridor.errors import InvalidInput
 from corridor.routing import hazards, router, service
 from corridor.routing.geo import projection_for
+from corridor.routing.state import RouterState
 from corridor.runtime import Runtime
 from tests.factories import Factory
 
@@ -262,3 +263,31 @@ def test_editing_a_hazard_without_a_start_keeps_its_start(
             ),
         )
         assert hazard.valid_from == start and hazard.name == "renamed"
+
+
+def test_a_saved_hazard_reaches_this_workers_network_at_commit_and_a_rolled_back_one_not(
+    runtime: Runtime, operation_id: int, car: Any
+) -> None:
+    state = _state(runtime, operation_id)
+    buffered = _hazard(
+        runtime, operation_id, _square(FAR[0], FAR[1], 0.001), buffer_m=150, name="buffered"
+    )
+    with unit_of_work(runtime.factory) as session:
+        saved = hazards.get_hazard(session, operation_id=operation_id, hazard_id=buffered)
+        key, geometry = saved.zone_key, saved.effective_geometry
+    assert state.has_zone(key)  # handed over at commit, before any route query
+    # The same arcs as a worker that reads the stored zone from the database.
+    fresh = RouterState.load(car, state.network_version, engine="scipy")
+    fresh.add_zones([(key, geometry)])
+    assert np.array_equal(state.zone(key, None)[1].touched, fresh.zone(key, None)[1].touched)
+    assert np.array_equal(state.zone(key, None)[1].inside, fresh.zone(key, None)[1].inside)
+    assert state.zone(key, None)[1].touched.size > 0
+
+    with pytest.raises(RuntimeError), unit_of_work(runtime.factory) as session:
+        data = hazards.HazardInput(geometry=_square(*CENTRE, 0.001), kind="shelling")
+        dropped = hazards.create_hazard(
+            session, operation_id=operation_id, data=data, projection=None, created_by_id=None
+        )
+        dropped_key = dropped.zone_key
+        raise RuntimeError("the request fails after saving")
+    assert not state.has_zone(dropped_key)

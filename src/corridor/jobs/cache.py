@@ -69,6 +69,11 @@ class VersionedCache(Generic[T]):
             self.loads += 1
         return value
 
+    def peek(self) -> T | None:
+        """The value held now, if any, without checking its version or loading it."""
+        with self._lock:
+            return self._value
+
     def invalidate(self) -> None:
         with self._lock:
             self._value = None

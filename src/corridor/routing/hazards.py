@@ -17,12 +17,15 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import orjson
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, defer
 
 from corridor.db.bulk import insert_many
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound
+from corridor.routing import service as networks
 from corridor.routing.geo import (
     CheckedPolygon,
     Projection,
@@ -52,14 +55,21 @@ class HazardInput:
     note: str = ""
 
 
-def _effective(checked: CheckedPolygon, buffer_m: float, projection: Projection) -> Any:
+def _effective(
+    checked: CheckedPolygon, buffer_m: float, projection: Projection
+) -> tuple[dict[str, Any], BaseGeometry]:
+    """The zone routing avoids, as stored (GeoJSON) and as a shapely geometry."""
     if buffer_m <= 0:
-        return checked.geojson
+        return checked.geojson, checked.geometry
     metric = projection.to_metric(checked.geometry).buffer(buffer_m, quad_segs=16)
-    return to_geojson(projection.to_lonlat(metric))
+    zone = projection.to_lonlat(metric)
+    return to_geojson(zone), zone
 
 
-def _checked(data: HazardInput, projection: Projection | None) -> dict[str, Any]:
+def _checked(
+    data: HazardInput, projection: Projection | None
+) -> tuple[dict[str, Any], BaseGeometry]:
+    """The columns to store, and the effective zone already parsed (for the router)."""
     checked = polygon_from_geojson(data.geometry, field="geometry")
     if projection is None:
         centre = checked.geometry.centroid
@@ -86,9 +96,9 @@ def _checked(data: HazardInput, projection: Projection | None) -> dict[str, Any]
     valid_from = data.valid_from or utcnow()
     if data.valid_until is not None and data.valid_until <= valid_from:
         raise InvalidInput("valid_until", "must be after valid_from")
-    effective = _effective(checked, data.buffer_m, projection)
+    effective, zone = _effective(checked, data.buffer_m, projection)
     notes = [n for n in (data.note.strip(), checked.note) if n]
-    return {
+    values = {
         "geometry": checked.geojson,
         "effective_geometry": effective,
         "kind": kind,
@@ -101,6 +111,7 @@ def _checked(data: HazardInput, projection: Projection | None) -> dict[str, Any]
         "note": "; ".join(notes),
         "name": data.name.strip()[:200],
     }
+    return values, zone
 
 
 def create_hazard(
@@ -134,11 +145,16 @@ def create_hazards(
     A batch is checked whole before anything is written, so a bad item leaves
     no hazard of the batch behind.
     """
-    checked = [
-        {"operation_id": operation_id, "created_by_id": created_by_id, **_checked(data, projection)}
-        for data in items
-    ]
-    rows = insert_many(session, Hazard, checked)
+    checked = [_checked(data, projection) for data in items]
+    rows = insert_many(
+        session,
+        Hazard,
+        [
+            {"operation_id": operation_id, "created_by_id": created_by_id, **values}
+            for values, _zone in checked
+        ],
+    )
+    _share_zones(session, operation_id, rows, checked)
     _flag_corridors(session, operation_id, rows)
     return rows
 
@@ -148,11 +164,43 @@ def update_hazard(
 ) -> Hazard:
     if data.valid_from is None:  # an edit that leaves the start out keeps it
         data = dataclasses.replace(data, valid_from=hazard.valid_from)
-    for key, value in _checked(data, projection).items():
+    values, zone = _checked(data, projection)
+    for key, value in values.items():
         setattr(hazard, key, value)
     session.flush()
+    _share_zones(session, hazard.operation_id, [hazard], [(values, zone)])
     _flag_corridors(session, hazard.operation_id, [hazard])
     return hazard
+
+
+def _share_zones(
+    session: Session,
+    operation_id: int,
+    saved: list[Hazard],
+    checked: list[tuple[dict[str, Any], BaseGeometry]],
+) -> None:
+    """Once committed, hand the parsed zones to this worker's loaded networks.
+
+    The next route query here then neither reads nor parses them; other workers
+    read them from the database on their next query, as before. Nothing is
+    shared when the transaction rolls back. Zones are matched to the stored rows
+    by their GeoJSON, not by position.
+    """
+    caches = session.info.get("caches")
+    if caches is None:
+        return
+    parsed = {orjson.dumps(values["effective_geometry"]): zone for values, zone in checked}
+    keyed = [
+        (hazard.zone_key, parsed[found])
+        for hazard in saved
+        if (found := orjson.dumps(hazard.effective_geometry)) in parsed
+    ]
+
+    def share() -> None:
+        for state in networks.loaded_states(caches, operation_id):
+            state.add_zones(keyed)
+
+    session.info.setdefault("after_commit", []).append(share)
 
 
 def _flag_corridors(session: Session, operation_id: int, saved: list[Hazard]) -> None:

@@ -25,7 +25,7 @@ from corridor.routing import hazards as hazard_service
 from corridor.routing import service as networks
 from corridor.routing.engines import PathResult, arcs_of
 from corridor.routing.hazards import HazardInForce
-from corridor.routing.state import RouterState, Snap
+from corridor.routing.state import HazardArcs, RouterState, Snap
 
 MAX_SHARING = 0.7
 MAX_STRETCH = 1.3
@@ -119,10 +119,9 @@ class _Builder:
     ) -> None:
         self.state, self.weights = state, weights
         self.hazards = {h.id: h for h in hazards}
-        self._zones: dict[int, tuple[Any, np.ndarray]] = {}
+        self._zones: dict[int, tuple[Any, HazardArcs]] = {}
         for hazard in hazards:
-            polygon, arcs = state.zone(hazard.zone_key, None)
-            self._zones[hazard.id] = (polygon, arcs.mask)
+            self._zones[hazard.id] = state.zone(hazard.zone_key, None)
 
     def option(self, legs: Legs) -> RouteOption:
         graph, state = self.state.graph, self.state
@@ -142,8 +141,8 @@ class _Builder:
         distance = float((graph.length[arcs].astype(np.float64) * spans).sum())
         cost = float((self.weights[arcs].astype(np.float64) * spans).sum())
         found: list[Exposure] = []
-        for hazard_id, (polygon, zone_mask) in self._zones.items():
-            hit = np.flatnonzero(zone_mask[arcs])
+        for hazard_id, (polygon, zone_arcs) in self._zones.items():
+            hit = np.flatnonzero(zone_arcs.touches(arcs))
             if hit.size == 0:
                 continue
             x0, y0 = state.x[tails[hit]], state.y[tails[hit]]

@@ -123,6 +123,13 @@ def _states(session: Session, operation_id: int) -> VersionedCache[dict[str, Any
     return cache
 
 
+def loaded_states(caches: dict[str, Any], operation_id: int) -> list[RouterState]:
+    """The networks of an operation this worker has loaded already (none are loaded here)."""
+    cache = caches.get(_cache_name(operation_id))
+    holder = cache.peek() if cache is not None else None
+    return list(holder.values()) if holder else []
+
+
 def router_state(session: Session, *, operation_id: int, profile: str) -> RouterState:
     """This worker's loaded network for (operation, profile), reloaded after an import."""
     check_profile(profile)

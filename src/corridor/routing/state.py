@@ -49,7 +49,14 @@ class HazardArcs:
     touched: np.ndarray  # sorted
     entering: np.ndarray
     inside: np.ndarray
-    mask: np.ndarray  # bool per arc: touched by the hazard
+
+    def touches(self, arcs: np.ndarray) -> np.ndarray:
+        """Which of ``arcs`` the hazard touches (a search in the sorted arcs: a mask per
+        hazard over the whole network cost more to build than every lookup)."""
+        if self.touched.size == 0:
+            return np.zeros(arcs.shape, dtype=bool)
+        at = np.minimum(np.searchsorted(self.touched, arcs), self.touched.size - 1)
+        return self.touched[at] == arcs
 
 
 @dataclass
@@ -134,7 +141,7 @@ class RouterState:
     # Hazards ---------------------------------------------------------------------------
 
     def add_zones(self, items: Sequence[tuple[ZoneKey, Any]]) -> None:
-        """Parse, project and index hazard zones (GeoJSON in degrees), all in one pass.
+        """Project and index hazard zones (GeoJSON or shapely, in degrees), in one pass.
 
         Saving a batch of hazards must reach the next query in milliseconds, so
         each step (projection, prepared-polygon index query, point-in-polygon
@@ -148,11 +155,14 @@ class RouterState:
             self._hazard_arcs.clear()
             self._metric_polygons.clear()
         keys = list(todo)
-        lonlat = np.array([polygon_of(todo[k]) for k in keys], dtype=object)
+        lonlat = np.array(
+            [g if isinstance(g, BaseGeometry) else polygon_of(g) for g in todo.values()],
+            dtype=object,
+        )
         metric = self.projection.to_metric_many(lonlat)
         shapely.prepare(metric)
         zone_of, arcs = self.tree.query(metric, predicate="intersects")
-        order = np.argsort(zone_of, kind="stable")
+        order = np.lexsort((arcs, zone_of))  # by zone, then arc: each zone's arcs sorted
         zone_of, arcs = zone_of[order], arcs[order].astype(np.int64)
         tails = self.graph.tail[arcs]
         tail_inside = shapely.intersects_xy(metric[zone_of], self.x[tails], self.y[tails])
@@ -160,13 +170,8 @@ class RouterState:
         for index, key in enumerate(keys):
             piece = slice(bounds[index], bounds[index + 1])
             touched, inside = arcs[piece], tail_inside[piece]
-            mask = np.zeros(self.graph.arc_count, dtype=bool)
-            mask[touched] = True
             self._hazard_arcs[key] = HazardArcs(
-                touched=np.sort(touched),
-                entering=np.sort(touched[~inside]),
-                inside=np.sort(touched[inside]),
-                mask=mask,
+                touched=touched, entering=touched[~inside], inside=touched[inside]
             )
             self._metric_polygons[key] = metric[index]
 

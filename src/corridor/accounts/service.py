@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from babel import Locale
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from corridor.accounts import passwords, throttle, tokens
@@ -250,29 +250,33 @@ def require_manage(principal: Principal, organisation_id: int) -> None:
         raise Forbidden("only this organisation's admins may do this")
 
 
+# Built once: on every request, building the statement cost as much as running it.
+_PRINCIPAL = (
+    select(
+        User.id,
+        User.login,
+        User.display_name,
+        User.site_admin,
+        User.language,
+        User.active,
+        Membership.organisation_id,
+        Membership.role,
+        Organisation.type,
+        Organisation.party_to_conflict,
+    )
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+    .where(User.id == bindparam("user_id"))
+    .order_by(Membership.organisation_id)
+)
+
+
 def principal_for(session: Session, *, user_id: int) -> Principal | None:
     """The permission check's view of an active user, or None.
 
     One query (user, memberships, organisations): it runs on every request.
     """
-    rows = session.execute(
-        select(
-            User.id,
-            User.login,
-            User.display_name,
-            User.site_admin,
-            User.language,
-            User.active,
-            Membership.organisation_id,
-            Membership.role,
-            Organisation.type,
-            Organisation.party_to_conflict,
-        )
-        .outerjoin(Membership, Membership.user_id == User.id)
-        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
-        .where(User.id == user_id)
-        .order_by(Membership.organisation_id)
-    ).all()
+    rows = session.execute(_PRINCIPAL, {"user_id": user_id}).all()
     if not rows or not rows[0].active:
         return None
     first = rows[0]

@@ -119,6 +119,10 @@ class Entry:
     entity_id: str
     action: str
     state_hmac: str
+    # Who did it, when it is not the transaction's actor (a batch of field
+    # submissions from several devices is stored in one transaction).
+    actor_user_id: int | None = None
+    actor_label: str | None = None
 
 
 def lock_head(conn: Connection, chain: str) -> Any:
@@ -165,8 +169,8 @@ def append(
             "seq": seq,
             "occurred_at": now,
             "operation_id": operation_id,
-            "actor_user_id": actor_user_id,
-            "actor_label": actor_label[:100],
+            "actor_user_id": actor_user_id if entry.actor_label is None else entry.actor_user_id,
+            "actor_label": (actor_label if entry.actor_label is None else entry.actor_label)[:100],
             "entity_type": entry.entity_type,
             "entity_id": entry.entity_id,
             "action": entry.action,

@@ -16,8 +16,19 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from corridor.audit.chain import Entry, append, state_hmac
-from corridor.db.session import get_actor
+from corridor.db.session import Actor, get_actor
 from corridor.keys.keyring import AUDIT, keyring_of
+
+ACTOR_ATTRIBUTE = "_corridor_audit_actor"
+
+
+def attribute_to(obj: Any, actor: Actor) -> None:
+    """Record ``obj``'s next change under ``actor`` instead of the session's actor.
+
+    For a transaction that stores the work of several people at once (see
+    ``corridor.crossings.intake``); the mark lives on the object, not in the row.
+    """
+    obj.__dict__[ACTOR_ATTRIBUTE] = actor
 
 
 def _state(obj: Any) -> dict[str, Any]:
@@ -93,12 +104,15 @@ def record_changes(session: Session, changes: list[tuple[Any, str]]) -> None:
             if operation_id not in keys:  # one key lookup per operation per flush
                 keys[operation_id] = keyring.current_key(session, operation_id, AUDIT)[1]
             digest = state_hmac(keys[operation_id], _state(obj))
+        own = obj.__dict__.get(ACTOR_ATTRIBUTE)
         by_operation[operation_id].append(
             Entry(
                 entity_type=obj.audit_entity,
                 entity_id=_entity_id(obj),
                 action=action,
                 state_hmac=digest,
+                actor_user_id=own.user_id if own else None,
+                actor_label=own.label if own else None,
             )
         )
     conn = session.connection()

@@ -16,11 +16,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import IntegrityError
 
 from corridor.accounts.permissions import Action
-from corridor.crossings import forms, openrosa, submissions
+from corridor.crossings import forms, intake, openrosa, submissions
 from corridor.crossings.models import FormState
+from corridor.db.session import get_actor
 from corridor.errors import PayloadTooLarge
 from corridor.web.deps import OperationContext, require_device
 
@@ -201,26 +201,25 @@ def submission_post(
     ctx: OperationContext = Depends(require_device(Action.CROSSING_WRITE)),
     parts: SubmissionParts = Depends(read_parts),
 ) -> Response:
-    """Store a submission (201), acknowledge one already stored (202); safe to resend."""
-    for attempt in range(2):
-        try:
-            with ctx.session.begin_nested():
-                received = submissions.receive(
-                    ctx.session,
-                    operation_id=ctx.operation.id,
-                    organisation_id=min(ctx.decision.organisation_ids),
-                    login=request.state.device_login,
-                    xml=parts.xml,
-                    attachments=parts.uploads,
-                )
-            break
-        except IntegrityError:
-            # The same instance arrived through another worker a moment ago (PostgreSQL
-            # lets both insert and refuses the second): answer against the stored one.
-            ctx.session.expire_all()
-            if attempt:
-                raise
-    ctx.session.commit()  # acknowledged only once committed
+    """Store a submission (201), acknowledge one already stored (202); safe to resend.
+
+    Stored by this worker's submission writer, together with any others that
+    arrived at the same moment, and answered once committed.
+    """
+    instance = openrosa.parse_instance(parts.xml)  # unreadable XML is refused here, at once
+    actor = get_actor(ctx.session)
+    ctx.session.commit()  # the sign-in's transaction ends: the writer needs the database
+    received = intake.writer_for(request.app.state.runtime.factory).store(
+        intake.Intake(
+            operation_id=ctx.operation.id,
+            organisation_id=min(ctx.decision.organisation_ids),
+            login=request.state.device_login,
+            actor=actor,
+            xml=parts.xml,
+            instance=instance,
+            uploads=parts.uploads,
+        )
+    )
     log.info(
         "submission %s stored for operation %s (status %s)",
         received.submission.id,

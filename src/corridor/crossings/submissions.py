@@ -97,9 +97,17 @@ def receive(
     login: DeviceLogin,
     xml: bytes,
     attachments: list[Upload],
+    instance: Instance | None = None,
+    flush: bool = True,
 ) -> Received:
-    """Store one POST of a submission (the XML, and some or all of its attachments)."""
-    instance = parse_instance(xml)
+    """Store one POST of a submission (the XML, and some or all of its attachments).
+
+    ``instance`` is the XML already parsed, if the caller had to. With
+    ``flush=False`` nothing is written yet: the caller stores several
+    submissions with one flush (``corridor.crossings.intake``) and makes sure
+    no two of them name the same instance.
+    """
+    instance = instance or parse_instance(xml)
     form, version = forms.form_info(
         session, operation_id=operation_id, xml_form_id=instance.form_id, version=instance.version
     )
@@ -122,7 +130,7 @@ def receive(
                 "a different submission with this instanceID is already stored; "
                 "an edit must name the instance it replaces in deprecatedID"
             )
-        added = _add_attachments(session, existing, attachments)
+        added = _add_attachments(session, existing, attachments, flush=flush)
         if added:
             return Received(201, existing, "Attachments received.")
         return Received(202, existing, "Already received: stored once.")
@@ -178,9 +186,10 @@ def receive(
     session.add(submission)
     if previous is not None:
         previous.superseded_by_id = submission.id
-    _add_attachments(session, submission, attachments)
+    _add_attachments(session, submission, attachments, flush=flush)
     registration = _store_projection(session, form, submission, previous, projected)
-    session.flush()
+    if flush:
+        session.flush()
     if registration is not None:
         events.publish(
             session,
@@ -191,7 +200,9 @@ def receive(
     return Received(201, submission, "Received: thank you.")
 
 
-def _add_attachments(session: Session, submission: Submission, uploads: list[Upload]) -> bool:
+def _add_attachments(
+    session: Session, submission: Submission, uploads: list[Upload], *, flush: bool = True
+) -> bool:
     """Store the expected attachments not stored yet; True when any was added."""
     if not uploads:
         return False
@@ -227,7 +238,7 @@ def _add_attachments(session: Session, submission: Submission, uploads: list[Upl
         added = True
     if set(submission.expected_attachments) <= have:
         submission.state = SubmissionState.COMPLETE
-    if added:
+    if added and flush:
         session.flush()
     return added
 

@@ -239,18 +239,35 @@ def _separated(session: Session, member_ids: list[str]) -> set[str]:
     }
 
 
+_OPEN_REQUESTS = "linkage_open_tracing_requests"
+
+
 @events.subscribe(events.REGISTRATION_STORED)
 def _queue_check(session: Session, payload: dict[str, Any]) -> None:
-    """A new registration: check it against the open requests, in the background."""
-    has_requests = session.scalar(
-        select(TracingRequest.id)
-        .where(
-            TracingRequest.operation_id == payload["operation_id"],
-            TracingRequest.status == TracingStatus.OPEN,
+    """A new registration: check it against the open requests, in the background.
+
+    Whether the operation has open requests is asked once per transaction: a
+    batch of field submissions stored together publishes one event each.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get(_OPEN_REQUESTS)
+    if held is None or held[0] is not transaction:
+        held = session.info[_OPEN_REQUESTS] = (transaction, {})
+    asked: dict[int, bool] = held[1]
+    operation_id = payload["operation_id"]
+    if operation_id not in asked:
+        asked[operation_id] = (
+            session.scalar(
+                select(TracingRequest.id)
+                .where(
+                    TracingRequest.operation_id == operation_id,
+                    TracingRequest.status == TracingStatus.OPEN,
+                )
+                .limit(1)
+            )
+            is not None
         )
-        .limit(1)
-    )
-    if has_requests is not None:
+    if asked[operation_id]:
         runner.enqueue(
             session,
             kind=JOB_KIND,

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from corridor.audit.models import AuditRecord
-from corridor.crossings import intake
+from corridor.crossings import devices, intake
 from corridor.crossings.devices import DeviceLogin
-from corridor.crossings.models import Registration, Submission
+from corridor.crossings.models import DeviceCredential, Registration, Submission
 from corridor.crossings.openrosa import BadSubmission, parse_instance
 from corridor.db.session import Actor, unit_of_work
 from corridor.runtime import Runtime
@@ -116,3 +116,13 @@ def test_concurrent_devices_are_grouped_and_each_is_stored_once(
         stored = set(session.scalars(select(Submission.instance_id)))
     assert stored == {instance_id for _xml, instance_id in instances}
     assert client.get(f"{world['base']}/formList", headers=world["device"]).status_code == 200
+
+
+def test_a_device_posting_is_seen_although_its_sign_in_only_reads(
+    runtime: Runtime, world: dict[str, Any]
+) -> None:
+    devices._touched.clear()  # ids restart when the tests empty the tables
+    assert post(world, registration(world)[0]).status_code == 201
+    with unit_of_work(runtime.factory) as session:
+        credential = session.get(DeviceCredential, world["credential_id"])
+        assert credential is not None and credential.last_used_at is not None

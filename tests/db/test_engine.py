@@ -69,3 +69,46 @@ def test_utc_datetime_round_trips_aware_and_refuses_naive(tmp_path: Path) -> Non
     assert stored.hour == 13
     with pytest.raises(Exception, match="naive"), engine.begin() as conn:
         conn.execute(insert(table).values(id=2, at=datetime(2026, 1, 1)))
+
+
+def test_a_read_only_transaction_reads_while_a_writer_holds_the_lock_and_cannot_write(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from corridor.db.session import is_read_only, read_only
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite3'}", pool_size=2)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    writing, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with Session(engine) as session, session.begin():
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            writing.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert writing.wait(10)
+    try:
+        with Session(engine) as session:
+            read_only(session)
+            assert is_read_only(session)
+            started = datetime.now(UTC)
+            # Sees the committed row, not the writer's: and does not wait for it.
+            assert session.execute(text("SELECT count(*) FROM t")).scalar() == 1
+            assert datetime.now(UTC) - started < timedelta(seconds=1)
+            with pytest.raises(OperationalError, match="readonly"):
+                session.execute(text("INSERT INTO t VALUES (3)"))
+    finally:
+        release.set()
+        thread.join()
+    with Session(engine) as session:  # the pooled connections write again
+        assert not is_read_only(session)
+        session.execute(text("INSERT INTO t VALUES (4)"))
+        session.commit()
+        assert sorted(session.execute(text("SELECT x FROM t")).scalars()) == [1, 2, 4]

@@ -29,6 +29,7 @@ from corridor.accounts import service as accounts
 from corridor.accounts import tokens
 from corridor.config import Settings
 from corridor.crossings.models import DeviceCredential
+from corridor.db.session import is_read_only
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound, Unauthenticated
 from corridor.jobs.cache import changed, worker_cache
@@ -111,7 +112,7 @@ def authenticate_basic(
     A failed user password is counted by the sign-in throttle (the caller must
     commit before answering, as for the sign-in page).
     """
-    if username.startswith(DEVICE_PREFIX):
+    if is_device_login(username):
         known = _credentials(session).get(username)
         if known is None or not hmac.compare_digest(known.secret_hash, tokens.digest(password)):
             raise Unauthenticated("the device credentials are unknown or revoked")
@@ -160,17 +161,30 @@ def _changed(session: Session) -> None:
     changed(session, CACHE_NAME)
 
 
+def is_device_login(username: str) -> bool:
+    """Whether Basic credentials name an app credential (not an officer's own login)."""
+    return username.startswith(DEVICE_PREFIX)
+
+
 def _touch(session: Session, credential_id: int) -> None:
-    """Note when a device was last seen (at most every five minutes, per worker)."""
+    """Note when a device was last seen (at most every five minutes, per worker).
+
+    In a read-only sign-in the note is written in a short transaction of its own.
+    """
     now = time.monotonic()
     if now - _touched.get(credential_id, -1e9) < 300:
         return
     _touched[credential_id] = now
-    session.execute(
+    statement = (
         update(DeviceCredential)
         .where(DeviceCredential.id == credential_id)
         .values(last_used_at=utcnow())
     )
+    if not is_read_only(session):
+        session.execute(statement)
+        return
+    with Session(session.get_bind()) as own, own.begin():
+        own.execute(statement)
 
 
 # Managing device credentials -------------------------------------------------------

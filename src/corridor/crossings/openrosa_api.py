@@ -132,7 +132,8 @@ def _body_limit(request: Request) -> int:
 
 @router.head("/submission", status_code=204)
 def submission_head(
-    request: Request, ctx: OperationContext = Depends(require_device(Action.CROSSING_WRITE))
+    request: Request,
+    ctx: OperationContext = Depends(require_device(Action.CROSSING_WRITE, reads_only=True)),
 ) -> Response:
     """What a client asks before posting: where to, and how large a request may be."""
     return Response(
@@ -198,7 +199,7 @@ async def read_parts(request: Request) -> SubmissionParts:
 @router.post("/submission", status_code=201)
 def submission_post(
     request: Request,
-    ctx: OperationContext = Depends(require_device(Action.CROSSING_WRITE)),
+    ctx: OperationContext = Depends(require_device(Action.CROSSING_WRITE, reads_only=True)),
     parts: SubmissionParts = Depends(read_parts),
 ) -> Response:
     """Store a submission (201), acknowledge one already stored (202); safe to resend.

@@ -6,6 +6,11 @@ runs in WAL mode with foreign keys on and a 5 s busy timeout, and every
 transaction starts with ``BEGIN IMMEDIATE``: the write lock is taken up front,
 so two transactions can never both read and then deadlock on upgrading to a
 write lock (the classic "database is locked" error).
+
+A transaction that only reads may say so (``corridor.db.session.read_only``):
+on SQLite it then starts deferred, with ``query_only`` on, and neither waits
+for nor holds the write lock (WAL lets it read while a writer commits). A
+write in it fails at once instead of waiting.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from typing import Any
 import orjson
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+
+READ_ONLY = "corridor_read_only"  # execution option: this transaction only reads
+QUERY_ONLY = "corridor_query_only"  # connection info: SQLite's query_only is on
 
 
 def json_dumps(value: Any) -> str:
@@ -33,7 +41,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return _sqlite_engine(url, **kwargs)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # The same promise as on SQLite: a write in a read-only transaction fails.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    return engine
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -70,6 +86,13 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         _release(connection.info)  # never held twice by one connection
+        reading = bool(connection.get_execution_options().get(READ_ONLY))
+        if connection.info.get(QUERY_ONLY, False) != reading:  # set per DBAPI connection
+            connection.exec_driver_sql(f"PRAGMA query_only = {'ON' if reading else 'OFF'}")
+            connection.info[QUERY_ONLY] = reading
+        if reading:
+            connection.exec_driver_sql("BEGIN")
+            return
         connection.info[flag] = writer.acquire(timeout=5)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

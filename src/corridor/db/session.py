@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from corridor.db.engine import READ_ONLY
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -28,6 +30,19 @@ SYSTEM = Actor(label="system")
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def read_only(session: Session) -> None:
+    """Make the session's transaction one that only reads; call before its first statement.
+
+    On SQLite such a transaction neither waits for nor holds the write lock, so
+    reads (a field device's sign-in) do not queue behind a batch being written.
+    """
+    session.connection(execution_options={READ_ONLY: True})
+
+
+def is_read_only(session: Session) -> bool:
+    return bool(session.connection().get_execution_options().get(READ_ONLY))
 
 
 def set_actor(session: Session, actor: Actor) -> None:

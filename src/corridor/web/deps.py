@@ -31,7 +31,7 @@ from corridor.accounts.permissions import (
     decide,
 )
 from corridor.audit.access import record_access
-from corridor.db.session import Actor, set_actor
+from corridor.db.session import Actor, read_only, set_actor
 from corridor.errors import Forbidden, NotFound, Unauthenticated
 from corridor.operations import service as operations
 from corridor.runtime import Runtime
@@ -195,11 +195,14 @@ class DeviceUnauthenticated(Unauthenticated):
     """401 for an OpenRosa client: it retries with HTTP Basic credentials."""
 
 
-def require_device(action: Action) -> Callable[..., OperationContext]:
+def require_device(action: Action, *, reads_only: bool = False) -> Callable[..., OperationContext]:
     """Dependency for an OpenRosa route (``/openrosa/{slug}/...``) that needs ``action``.
 
     Field apps authenticate with HTTP Basic on every request: an app credential
     issued for this operation, or the officer's own login and password.
+    ``reads_only``: the route writes nothing through the request's session (a
+    submission is stored by the worker's writer), so a device's sign-in runs in
+    a read-only transaction, which on SQLite does not queue behind the writer.
     """
     from corridor.crossings import devices  # the capability owns its credentials
 
@@ -207,6 +210,8 @@ def require_device(action: Action) -> Callable[..., OperationContext]:
         credentials = devices.parse_basic(request.headers.get("authorization"))
         if credentials is None:
             raise DeviceUnauthenticated("sign in with the credentials of your device")
+        if reads_only and devices.is_device_login(credentials[0]):
+            read_only(session)  # a password sign-in may write (the throttle), a device's not
         try:
             login = devices.authenticate_basic(
                 session,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from corridor.accounts.models import User
 from corridor.db.session import unit_of_work
@@ -59,9 +59,16 @@ def test_a_caseworker_opens_a_request_confirms_a_match_and_closes_it(runtime, wo
         match = session.scalar(select(TracingMatch).where(TracingMatch.request_id == request.id))
         assert match is not None, "Khaled, registered before, should be a possible match"
         request_id, match_id = request.id, match.id
+        new = session.scalar(
+            select(func.count()).where(
+                TracingMatch.request_id == request.id, TracingMatch.status == "new"
+            )
+        )
     assert f'id="match-{match_id}"' in opened.text
     listed = client.get(page)
-    assert str(request_id) in listed.text
+    row = listed.text.split(str(request_id))[1].split("</tr>")[0]
+    assert f"<bdi>{new}</bdi>" in row  # the new matches counted on the list
+    assert "badge warning" not in row  # an adult looked for: no priority
 
     detail = f"{page}/{request_id}"
     confirmed = client.post(

@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from corridor.accounts.permissions import Action
 from corridor.errors import CorridorError, InvalidInput
@@ -69,22 +69,18 @@ def _requests_page(
     status_code: int = 200,
 ) -> Response:
     requests = linkage_api.tracing_request_list(ctx)
-    counts = dict(
-        ctx.session.execute(
-            select(TracingMatch.request_id, func.count())
-            .where(TracingMatch.operation_id == ctx.operation.id, TracingMatch.status == "new")
-            .group_by(TracingMatch.request_id)
-        ).all()
-    )
-    priority = set(
-        ctx.session.scalars(
-            select(TracingMatch.request_id).where(
-                TracingMatch.operation_id == ctx.operation.id,
-                TracingMatch.status == "new",
-                TracingMatch.priority.is_(True),
-            )
+    # New matches per request, and whether any of them is a priority (a child's).
+    rows = ctx.session.execute(
+        select(
+            TracingMatch.request_id,
+            func.count(),
+            func.max(case((TracingMatch.priority.is_(True), 1), else_=0)),
         )
-    )
+        .where(TracingMatch.operation_id == ctx.operation.id, TracingMatch.status == "new")
+        .group_by(TracingMatch.request_id)
+    ).all()
+    counts = {request_id: count for request_id, count, _priority in rows}
+    priority = {request_id for request_id, _count, urgent in rows if urgent}
     response = render(
         request,
         "linkage/tracing.html",

@@ -6,7 +6,6 @@ import pytest
 
 from corridor.linkage import places
 from corridor.linkage.features import row_features
-from corridor.linkage.names import flat_skeleton
 
 
 @pytest.mark.parametrize(
@@ -39,16 +38,9 @@ def test_what_the_gazetteer_does_not_know_is_unknown(text: str | None) -> None:
 def test_no_two_governorates_share_a_name_skeleton() -> None:
     """A skeleton that named two governorates would make two places one."""
     seen: dict[str, str] = {}
-    rows = [
-        (code, f"{arabic};{latin}")
-        for code, _other, arabic, latin in places._rows(places.GOVERNORATES)
-    ]
-    rows += [(code, f"{arabic};{latin}") for arabic, latin, code in places._rows(places.TOWNS)]
-    for code, names in rows:
-        for name in names.split(";"):
-            skeleton = flat_skeleton(name)
-            if len(skeleton) >= 2:
-                assert seen.setdefault(skeleton, code) == code, (name, seen[skeleton], code)
+    for skeleton, code in places.named_places():
+        assert seen.setdefault(skeleton, code) == code, (skeleton, seen[skeleton], code)
+    assert len(seen) > 40  # every governorate and town, in both scripts
 
 
 def test_a_record_carries_its_place_and_governorate() -> None:

@@ -17,6 +17,7 @@ An operation elsewhere extends the table with its own country's rows
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from corridor.linkage.names import flat_skeleton
@@ -90,22 +91,35 @@ def _rows(text: str) -> list[list[str]]:
     return [line.split("|") for line in text.strip().splitlines()]
 
 
+def named_places() -> Iterator[tuple[str, str]]:
+    """Every (name skeleton, governorate) of the gazetteer, collisions included.
+
+    Skeletons of one consonant are left out: نينوى → N would match too many
+    other places.
+    """
+    for code, names in _named_rows():
+        for name in names:
+            skeleton = flat_skeleton(name)
+            if len(skeleton) >= 2:
+                yield skeleton, code
+
+
+def _named_rows() -> Iterator[tuple[str, list[str]]]:
+    for code, _other, arabic, latin in _rows(GOVERNORATES):
+        yield code, [*arabic.split(";"), *latin.split(";")]
+    for arabic, latin, code in _rows(TOWNS):
+        yield code, [*arabic.split(";"), *latin.split(";")]
+
+
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[str, str], dict[str, str]]:
     """Codes → governorate, and name skeletons → governorate."""
     codes: dict[str, str] = {}
-    names: dict[str, str] = {}
-    for code, other, arabic, latin in _rows(GOVERNORATES):
+    for code, other, _arabic, _latin in _rows(GOVERNORATES):
         codes[code.replace("-", "")] = code
         if other:
             codes[other.replace("-", "")] = code
-        for name in [*arabic.split(";"), *latin.split(";")]:
-            names[flat_skeleton(name)] = code
-    for arabic, latin, code in _rows(TOWNS):
-        for name in [*arabic.split(";"), *latin.split(";")]:
-            names[flat_skeleton(name)] = code
-    # One consonant (نينوى → N) would match too many other places.
-    return codes, {skeleton: code for skeleton, code in names.items() if len(skeleton) >= 2}
+    return codes, dict(named_places())
 
 
 def governorate_code(text: str | None) -> str | None:

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from corridor.accounts.service import watch_principals
 from corridor.audit import hook
 from corridor.config import Settings
 from corridor.db import guards
@@ -65,6 +66,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         info={"keyring": keyring, "audit_signer": signer, "caches": caches, "settings": settings},
     )
     hook.install(factory)
+    watch_principals(factory)
     event.listen(factory, "after_commit", _run_after_commit)
     event.listen(factory, "after_soft_rollback", _drop_after_commit)
     return Runtime(

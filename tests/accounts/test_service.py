@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -172,3 +173,42 @@ def test_password_change_checks_the_current_one_and_ends_other_sessions(
             session, user=fresh, current=STRONG_PASSWORD, new="new-river-stone-77"
         )
         assert fresh.session_epoch == epoch + 1
+
+
+def test_principals_are_read_once_and_follow_every_change_at_commit(
+    runtime: Runtime, factory: Factory
+) -> None:
+    from corridor.jobs.cache import worker_cache
+
+    org, other = factory.organisation(), factory.organisation()
+    user = factory.user(org, Role.FIELD_OFFICER)
+
+    def principal() -> Any:
+        with unit_of_work(runtime.factory) as session:
+            return service.principal_for(session, user_id=user.id)
+
+    assert principal().role_in(org.id) == Role.FIELD_OFFICER
+    with unit_of_work(runtime.factory) as session:
+        cache = worker_cache(session, service.PRINCIPALS_CACHE, lambda _s: {})
+    loads = cache.loads
+    for _ in range(5):
+        assert principal().role_in(org.id) == Role.FIELD_OFFICER
+    assert cache.loads == loads  # no change, no new read
+
+    with unit_of_work(runtime.factory) as session:  # a role changes
+        found = service.get_user(session, user_id=user.id)
+        service.set_membership(session, user=found, organisation=org, role=Role.COORDINATOR)
+        service.set_membership(session, user=found, organisation=other, role=Role.VIEWER)
+    assert principal().role_in(org.id) == Role.COORDINATOR
+    assert principal().role_in(other.id) == Role.VIEWER
+    with unit_of_work(runtime.factory) as session:  # a membership ends
+        found = service.get_user(session, user_id=user.id)
+        service.remove_membership(session, user=found, organisation=other)
+    assert principal().role_in(other.id) is None
+    with unit_of_work(runtime.factory) as session:  # the account is disabled
+        service.set_active(session, user=service.get_user(session, user_id=user.id), active=False)
+    assert principal() is None
+    with pytest.raises(RuntimeError), unit_of_work(runtime.factory) as session:
+        service.set_active(session, user=service.get_user(session, user_id=user.id), active=True)
+        raise RuntimeError("rolled back")
+    assert principal() is None  # a change that was never committed changes nothing

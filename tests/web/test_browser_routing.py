@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from corridor.accounts import service as accounts
 from corridor.accounts.models import Role, User
 from corridor.db.session import unit_of_work
 from corridor.operations.models import Corridor
@@ -220,7 +221,8 @@ def test_map_page_right_to_left(
 ) -> None:
     """In Arabic the tools sit at the inline start (left) of the map, controls mirrored."""
     with unit_of_work(runtime.factory) as session:
-        session.execute(update(User).where(User.login == operation["login"]).values(language="ar"))
+        user = session.scalar(select(User).where(User.login == operation["login"]))
+        accounts.set_language(session, user=user, language="ar")
     page = site.page
     site.sign_in(operation["login"], STRONG_PASSWORD)
     site.goto(f"/operations/{operation['slug']}/map")

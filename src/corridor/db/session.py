@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +44,19 @@ def read_only(session: Session) -> None:
 
 def is_read_only(session: Session) -> bool:
     return bool(session.connection().get_execution_options().get(READ_ONLY))
+
+
+def transaction_memo(session: Session, name: str) -> dict[Any, Any]:
+    """A dictionary that lives as long as the session's current transaction.
+
+    For answers that cannot change within a transaction (a key, whether an
+    operation has open requests), asked many times in one.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get(name)
+    if held is None or held[0] is not transaction:
+        held = session.info[name] = (transaction, {})
+    return held[1]
 
 
 def set_actor(session: Session, actor: Actor) -> None:

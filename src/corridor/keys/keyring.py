@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from corridor.db.session import transaction_memo
 from corridor.db.types import utcnow
 from corridor.errors import NotFound
 from corridor.keys.models import DataKey
@@ -70,19 +71,11 @@ class Keyring:
         audits it asks twice, and keys change only in other transactions.
         """
         scope = scope_of(operation_id)
-        memo = self._transaction_memo(session)
+        memo = transaction_memo(session, "_keyring_memo")
         found = memo.get((scope, purpose))
         if found is None:
             found = memo[(scope, purpose)] = self._current_key(session, operation_id, purpose)
         return found
-
-    @staticmethod
-    def _transaction_memo(session: Session) -> dict[tuple[str, str], tuple[int, bytes]]:
-        transaction = session.get_transaction()
-        held = session.info.get("_keyring_memo")
-        if held is None or held[0] is not transaction:
-            held = session.info["_keyring_memo"] = (transaction, {})
-        return held[1]
 
     def _current_key(
         self, session: Session, operation_id: int | None, purpose: str

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from corridor import events
 from corridor.crossings.models import RegistrationMember
 from corridor.db.mixins import LawfulBasis
+from corridor.db.session import transaction_memo
 from corridor.errors import Conflict, InvalidInput, NotFound
 from corridor.jobs import runner
 from corridor.jobs.notifications import notify
@@ -249,11 +250,7 @@ def _queue_check(session: Session, payload: dict[str, Any]) -> None:
     Whether the operation has open requests is asked once per transaction: a
     batch of field submissions stored together publishes one event each.
     """
-    transaction = session.get_transaction()
-    held = session.info.get(_OPEN_REQUESTS)
-    if held is None or held[0] is not transaction:
-        held = session.info[_OPEN_REQUESTS] = (transaction, {})
-    asked: dict[int, bool] = held[1]
+    asked: dict[int, bool] = transaction_memo(session, _OPEN_REQUESTS)
     operation_id = payload["operation_id"]
     if operation_id not in asked:
         asked[operation_id] = (

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -120,16 +121,16 @@ class SubmissionWriter:
         answers: list[tuple[Intake, submissions.Received | None, CorridorError | None]] = []
         with unit_of_work(self.factory, SYSTEM) as session:
             for intake in batch:
-                before = set(session.new) | set(session.dirty)
+                before = _pending(session)
                 try:
                     with session.no_autoflush:
                         received = _receive(session, intake, flush=False)
                 except CorridorError as error:
-                    if (set(session.new) | set(session.dirty)) - before:
+                    if _pending(session) - before:
                         raise _Unclean from error  # the whole batch goes one by one
                     answers.append((intake, None, error))
                     continue
-                for obj in (set(session.new) | set(session.dirty)) - before:
+                for obj in _pending(session) - before:
                     attribute_to(obj, intake.actor)
                 answers.append((intake, received, None))
             session.flush()
@@ -169,9 +170,14 @@ def _receive(session: Session, intake: Intake, *, flush: bool) -> submissions.Re
     )
 
 
-def _answer(intake: Intake, store: object) -> None:
+def _pending(session: Session) -> set[object]:
+    """What the session will write at its next flush: new and changed objects."""
+    return set(session.new) | set(session.dirty)
+
+
+def _answer(intake: Intake, store: Callable[[], submissions.Received]) -> None:
     try:
-        intake.answer.set_result(store())  # type: ignore[operator]
+        intake.answer.set_result(store())
     except BaseException as error:  # noqa: BLE001 - handed to the request
         intake.answer.set_exception(error)
 

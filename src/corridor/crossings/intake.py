@@ -83,8 +83,12 @@ class SubmissionWriter:
 
     def store(self, intake: Intake) -> submissions.Received:
         """Store ``intake`` with whatever else is waiting; its answer once committed."""
+        return self.submit(intake).result()
+
+    def submit(self, intake: Intake) -> Future[submissions.Received]:
+        """Queue ``intake``; the future is answered once its batch is committed."""
         self._queue.put(intake)
-        return intake.answer.result()
+        return intake.answer
 
     def _run(self) -> None:
         while True:

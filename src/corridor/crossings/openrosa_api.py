@@ -9,6 +9,7 @@ contain personal data.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from email.utils import formatdate
 from typing import Annotated
@@ -20,9 +21,13 @@ from fastapi.responses import Response
 from corridor.accounts.permissions import Action
 from corridor.crossings import forms, intake, openrosa, submissions
 from corridor.crossings.models import FormState
-from corridor.db.session import get_actor
 from corridor.errors import PayloadTooLarge
-from corridor.web.deps import OperationContext, require_device
+from corridor.web.deps import (
+    DeviceContext,
+    OperationContext,
+    require_device,
+    require_device_login,
+)
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/openrosa/{slug}", tags=["openrosa"], include_in_schema=False)
@@ -131,9 +136,9 @@ def _body_limit(request: Request) -> int:
 
 
 @router.head("/submission", status_code=204)
-def submission_head(
+async def submission_head(
     request: Request,
-    ctx: OperationContext = Depends(require_device(Action.CROSSING_WRITE, reads_only=True)),
+    ctx: DeviceContext = Depends(require_device_login(Action.CROSSING_WRITE)),
 ) -> Response:
     """What a client asks before posting: where to, and how large a request may be."""
     return Response(
@@ -197,28 +202,31 @@ async def read_parts(request: Request) -> SubmissionParts:
 
 
 @router.post("/submission", status_code=201)
-def submission_post(
+async def submission_post(
     request: Request,
-    ctx: OperationContext = Depends(require_device(Action.CROSSING_WRITE, reads_only=True)),
-    parts: SubmissionParts = Depends(read_parts),
+    ctx: DeviceContext = Depends(require_device_login(Action.CROSSING_WRITE)),
 ) -> Response:
     """Store a submission (201), acknowledge one already stored (202); safe to resend.
 
     Stored by this worker's submission writer, together with any others that
-    arrived at the same moment, and answered once committed.
+    arrived at the same moment, and answered once committed. The route waits
+    for that without holding a thread: the body is read and the XML parsed on
+    the event loop (unreadable XML is refused here, at once).
     """
-    instance = openrosa.parse_instance(parts.xml)  # unreadable XML is refused here, at once
-    actor = get_actor(ctx.session)
-    ctx.session.commit()  # the sign-in's transaction ends: the writer needs the database
-    received = intake.writer_for(request.app.state.runtime.factory).store(
-        intake.Intake(
-            operation_id=ctx.operation.id,
-            organisation_id=min(ctx.decision.organisation_ids),
-            login=request.state.device_login,
-            actor=actor,
-            xml=parts.xml,
-            instance=instance,
-            uploads=parts.uploads,
+    parts = await read_parts(request)
+    instance = openrosa.parse_instance(parts.xml)
+    writer = intake.writer_for(request.app.state.runtime.factory)
+    received = await asyncio.wrap_future(
+        writer.submit(
+            intake.Intake(
+                operation_id=ctx.operation.id,
+                organisation_id=min(ctx.decision.organisation_ids),
+                login=ctx.login,
+                actor=ctx.actor,
+                xml=parts.xml,
+                instance=instance,
+                uploads=parts.uploads,
+            )
         )
     )
     log.info(

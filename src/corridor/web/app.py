@@ -187,7 +187,10 @@ def _routers() -> list[Any]:
     from corridor.routing import pages as routing_pages
     from corridor.web import health
 
+    # Routes are matched in this order, one after another: the field apps'
+    # OpenRosa routes, called for every submission, come first.
     return [
+        openrosa_api.router,
         health.router,
         accounts_api.router,
         operations_api.router,
@@ -198,7 +201,6 @@ def _routers() -> list[Any]:
         crossings_api.router,
         forms_api.router,
         submissions_api.router,
-        openrosa_api.router,
         linkage_api.router,
         accounts_pages.router,
         operations_pages.router,

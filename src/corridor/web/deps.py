@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from corridor.accounts import service as accounts
 from corridor.accounts.permissions import (
@@ -31,10 +32,13 @@ from corridor.accounts.permissions import (
     decide,
 )
 from corridor.audit.access import record_access
-from corridor.db.session import Actor, read_only, set_actor
+from corridor.db.session import Actor, get_actor, read_only, set_actor
 from corridor.errors import Forbidden, NotFound, Unauthenticated
 from corridor.operations import service as operations
 from corridor.runtime import Runtime
+
+if TYPE_CHECKING:
+    from corridor.crossings.devices import DeviceLogin
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -195,54 +199,103 @@ class DeviceUnauthenticated(Unauthenticated):
     """401 for an OpenRosa client: it retries with HTTP Basic credentials."""
 
 
-def require_device(action: Action, *, reads_only: bool = False) -> Callable[..., OperationContext]:
+def require_device(action: Action) -> Callable[..., OperationContext]:
     """Dependency for an OpenRosa route (``/openrosa/{slug}/...``) that needs ``action``.
 
     Field apps authenticate with HTTP Basic on every request: an app credential
     issued for this operation, or the officer's own login and password.
-    ``reads_only``: the route writes nothing through the request's session (a
-    submission is stored by the worker's writer), so a device's sign-in runs in
-    a read-only transaction, which on SQLite does not queue behind the writer.
     """
-    from corridor.crossings import devices  # the capability owns its credentials
 
     def dependency(request: Request, slug: str, session: DbSession) -> OperationContext:
-        credentials = devices.parse_basic(request.headers.get("authorization"))
-        if credentials is None:
-            raise DeviceUnauthenticated("sign in with the credentials of your device")
-        if reads_only and devices.is_device_login(credentials[0]):
-            read_only(session)  # a password sign-in may write (the throttle), a device's not
-        try:
-            login = devices.authenticate_basic(
-                session,
-                request.app.state.settings,
-                username=credentials[0],
-                password=credentials[1],
-                address=client_address(request),
-            )
-        except Unauthenticated as error:
-            session.commit()  # keep the throttle's count of the failure
-            raise DeviceUnauthenticated(error.detail) from None
-        principal = accounts.principal_for(session, user_id=login.user_id)
-        if principal is None:
-            raise DeviceUnauthenticated("this account is disabled")
-        try:
-            ref = operations.lookup(session, slug=slug)
-        except NotFound:
-            raise NotFound("no such operation") from None
-        decision = decide(principal, ref.participation, action)
-        if not decision.participating or login.operation_id not in (None, ref.id):
-            raise NotFound("no such operation")
-        if not decision.allowed:
-            raise Forbidden("your role does not allow this in this operation")
-        set_actor(session, Actor(label=login.label, user_id=principal.user_id))
-        request.state.principal = principal
-        request.state.operation = ref
-        request.state.device_login = login
-        return OperationContext(principal, ref, decision, session)
+        return _sign_in_device(request, slug, session, action, reads_only=False)
 
     dependency.__name__ = f"require_device_{action.value.replace('.', '_')}"
     return _tag(dependency, "operation", action)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class DeviceContext:
+    """A field device signed in, for a route that writes nothing through a session."""
+
+    principal: Principal
+    operation: operations.OperationRef
+    decision: Decision
+    login: DeviceLogin
+    actor: Actor
+
+
+def require_device_login(action: Action) -> Callable[..., Awaitable[DeviceContext]]:
+    """:func:`require_device` for the submission routes, which the busiest clients call.
+
+    The sign-in runs in one short read-only transaction of its own, in one
+    trip to the thread pool, and is over before the body is read: a
+    submission is stored by the worker's writer (``corridor.crossings.intake``),
+    not through a request session. The route itself can then be asynchronous,
+    and on SQLite a device's sign-in never queues behind the writer.
+    """
+
+    def sign_in(request: Request, slug: str) -> DeviceContext:
+        session = request.app.state.runtime.factory()
+        try:
+            ctx = _sign_in_device(request, slug, session, action, reads_only=True)
+            actor = get_actor(session)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        return DeviceContext(
+            ctx.principal, ctx.operation, ctx.decision, request.state.device_login, actor
+        )
+
+    async def dependency(request: Request, slug: str) -> DeviceContext:
+        return await run_in_threadpool(sign_in, request, slug)
+
+    dependency.__name__ = f"require_device_login_{action.value.replace('.', '_')}"
+    return _tag(dependency, "operation", action)  # type: ignore[return-value]
+
+
+def _sign_in_device(
+    request: Request, slug: str, session: Session, action: Action, *, reads_only: bool
+) -> OperationContext:
+    """``reads_only``: nothing is written through ``session``, so a device's sign-in
+    runs in a read-only transaction (a password sign-in may write: the throttle)."""
+    from corridor.crossings import devices  # the capability owns its credentials
+
+    credentials = devices.parse_basic(request.headers.get("authorization"))
+    if credentials is None:
+        raise DeviceUnauthenticated("sign in with the credentials of your device")
+    if reads_only and devices.is_device_login(credentials[0]):
+        read_only(session)
+    try:
+        login = devices.authenticate_basic(
+            session,
+            request.app.state.settings,
+            username=credentials[0],
+            password=credentials[1],
+            address=client_address(request),
+        )
+    except Unauthenticated as error:
+        session.commit()  # keep the throttle's count of the failure
+        raise DeviceUnauthenticated(error.detail) from None
+    principal = accounts.principal_for(session, user_id=login.user_id)
+    if principal is None:
+        raise DeviceUnauthenticated("this account is disabled")
+    try:
+        ref = operations.lookup(session, slug=slug)
+    except NotFound:
+        raise NotFound("no such operation") from None
+    decision = decide(principal, ref.participation, action)
+    if not decision.participating or login.operation_id not in (None, ref.id):
+        raise NotFound("no such operation")
+    if not decision.allowed:
+        raise Forbidden("your role does not allow this in this operation")
+    set_actor(session, Actor(label=login.label, user_id=principal.user_id))
+    request.state.principal = principal
+    request.state.operation = ref
+    request.state.device_login = login
+    return OperationContext(principal, ref, decision, session)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(signed_in)]

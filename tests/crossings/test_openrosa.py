@@ -17,7 +17,7 @@ from defusedxml import ElementTree
 from sqlalchemy import select
 
 from corridor.accounts.models import Role
-from corridor.crossings import devices, forms
+from corridor.crossings import devices, forms, openrosa
 from corridor.crossings.collect import build_instance
 from corridor.crossings.models import (
     Headcount,
@@ -209,6 +209,28 @@ def test_bad_submissions_are_refused_and_change_nothing(
     assert post(world, xml, {"big.jpg": b"x" * 5000}).status_code == 413
     assert count(runtime, Submission) == 1  # only the one with a lawful basis
     assert "محمد" not in caplog.text and "Mohammed" not in caplog.text
+
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE data [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
+<data id="registration"><name>&c;</name><meta><instanceID>uuid:1</instanceID></meta></data>"""
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE data [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<data id="registration"><name>&secret;</name><meta><instanceID>uuid:1</instanceID></meta></data>"""
+DOCTYPE_ONLY = (
+    b'<!DOCTYPE data><data id="registration"><meta><instanceID>uuid:1</instanceID></meta></data>'
+)
+
+
+@pytest.mark.parametrize("xml", [LAUGHS, EXTERNAL, DOCTYPE_ONLY], ids=["laughs", "external", "dtd"])
+def test_an_instance_declaring_a_document_type_or_entities_is_refused(xml: bytes) -> None:
+    with pytest.raises(openrosa.BadSubmission, match="malformed"):
+        openrosa.parse_instance(xml)
+    plain = xml.split(b"]>", 1)[-1].replace(b"&c;", b"x").replace(b"&secret;", b"x")
+    plain = plain.replace(b"<!DOCTYPE data>", b"")
+    parsed = openrosa.parse_instance(plain)  # the same document without them is read
+    assert (parsed.form_id, parsed.instance_id) == ("registration", "uuid:1")
 
 
 def test_form_states_as_odk_central_has_them(world: dict[str, Any], runtime: Runtime) -> None:

@@ -29,7 +29,7 @@ from corridor.accounts import service as accounts
 from corridor.accounts import tokens
 from corridor.config import Settings
 from corridor.crossings.models import DeviceCredential
-from corridor.db.session import is_read_only
+from corridor.db.session import is_read_only, writable_engine
 from corridor.db.types import utcnow
 from corridor.errors import InvalidInput, NotFound, Unauthenticated
 from corridor.jobs.cache import changed, worker_cache
@@ -183,7 +183,7 @@ def _touch(session: Session, credential_id: int) -> None:
     if not is_read_only(session):
         session.execute(statement)
         return
-    with Session(session.get_bind()) as own, own.begin():
+    with Session(writable_engine(session)) as own, own.begin():
         own.execute(statement)
 
 

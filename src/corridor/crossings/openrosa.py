@@ -1,17 +1,21 @@
 """The OpenRosa 1.0 documents: form list, manifest, response messages, instances.
 
-Only the XML: the HTTP side is in ``openrosa_api``. Instances are parsed with
-defusedxml (no entity expansion, no external entities: the XML comes from
-devices in the field).
+Only the XML: the HTTP side is in ``openrosa_api``. The XML of an instance
+comes from devices in the field, so a document type declaration (where entity
+expansion and external entities hide) is refused before the document is read:
+expat reads it once looking only for that, then ElementTree's C parser builds
+the tree. That is defusedxml's ``forbid_dtd`` at the speed of the C parser
+(defusedxml's parser calls back into Python for every element: on the
+submission route it took about a tenth of the server's time). ODK clients
+never send a DTD.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element, SubElement, tostring
-
-from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
+from functools import lru_cache
+from xml.etree.ElementTree import Element, ParseError, SubElement, fromstring, tostring
+from xml.parsers import expat
 
 from corridor.errors import CorridorError
 
@@ -68,6 +72,7 @@ def manifest(files: list[tuple[str, str, str]]) -> bytes:
     return _xml(root)
 
 
+@lru_cache(maxsize=64)
 def response(message: str, nature: str = "submit_success") -> bytes:
     """An ``OpenRosaResponse``: Collect shows the message to the officer."""
     root = Element("OpenRosaResponse", xmlns=RESPONSE)
@@ -127,8 +132,9 @@ def parse_instance(xml: bytes) -> Instance:
     if len(xml) > MAX_INSTANCE_BYTES:
         raise BadSubmission("the submission XML is larger than 5 MB")
     try:
-        root = ElementTree.fromstring(xml)
-    except (ElementTree.ParseError, DefusedXmlException, ValueError):
+        _refuse_declarations(xml)
+        root = fromstring(xml)
+    except (expat.ExpatError, ParseError, ValueError):
         raise BadSubmission("the submission XML is malformed") from None
     form_id = root.attrib.get("id", "").strip()
     if not form_id:
@@ -148,3 +154,25 @@ def parse_instance(xml: bytes) -> Instance:
         deprecated_id=deprecated,
         root=root,
     )
+
+
+class _Declaration(ValueError):
+    """A document type or entity declaration: never in an instance from a field app."""
+
+
+def _refuse(*_args: object) -> None:
+    raise _Declaration("the XML declares a document type or entities")
+
+
+def _refuse_declarations(xml: bytes) -> None:
+    """Read ``xml`` with expat, failing at any DTD or entity declaration.
+
+    No Python runs for ordinary elements, so this costs a fraction of building
+    the tree; entities are never expanded, since the document is refused first.
+    """
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    parser.Parse(xml, True)

@@ -42,6 +42,7 @@ from corridor.crossings.models import (
 from corridor.crossings.openrosa import BadSubmission, Instance, parse_instance
 from corridor.crossings.sync import InvalidRecord, checked_content
 from corridor.db.mixins import LawfulBasis
+from corridor.db.session import transaction_memo
 from corridor.db.types import utcnow
 from corridor.errors import Conflict, Forbidden, NotFound
 from corridor.keys.keyring import keyring_of
@@ -118,13 +119,14 @@ def receive(
     if version is None:
         raise NotFound(f"version {instance.version!r} of {instance.form_id!r} was never published")
     digest = hashlib.sha256(xml).hexdigest()
-    existing = session.scalar(
-        select(Submission).where(
+    existing_id = session.scalar(
+        select(Submission.id).where(
             Submission.operation_id == operation_id,
             Submission.instance_id == instance.instance_id,
         )
-    )
-    if existing is not None:
+    )  # the id alone: nearly every submission is new, and a row is dearer to load
+    if existing_id is not None:
+        existing = session.get_one(Submission, existing_id)
         if existing.xml_sha256 != digest:
             raise Conflict(
                 "a different submission with this instanceID is already stored; "
@@ -265,10 +267,19 @@ def _checkpoint(session: Session, operation_id: int, raw: str, *, required: bool
         checkpoint_id = int(raw)
     except ValueError:
         raise BadSubmission("checkpoint: must be a checkpoint id") from None
-    checkpoint = session.get(Checkpoint, checkpoint_id) if 0 < checkpoint_id < 2**31 else None
-    if checkpoint is None or checkpoint.operation_id != operation_id:
+    if not 0 < checkpoint_id < 2**31 or _operation_of(session, checkpoint_id) != operation_id:
         raise BadSubmission("checkpoint: is not a checkpoint of this operation")
     return checkpoint_id
+
+
+def _operation_of(session: Session, checkpoint_id: int) -> int | None:
+    """The operation of a checkpoint, read once per transaction (a batch names few)."""
+    memo = transaction_memo(session, "_checkpoint_operations")
+    if checkpoint_id not in memo:
+        memo[checkpoint_id] = session.scalar(
+            select(Checkpoint.operation_id).where(Checkpoint.id == checkpoint_id)
+        )
+    return memo[checkpoint_id]  # type: ignore[no-any-return]
 
 
 def _project(

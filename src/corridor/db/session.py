@@ -34,12 +34,30 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def read_only(session: Session) -> None:
-    """Make the session's transaction one that only reads; call before its first statement.
+    """Make the session's transactions ones that only read; call before its first statement.
 
     On SQLite such a transaction neither waits for nor holds the write lock, so
     reads (a field device's sign-in) do not queue behind a batch being written.
+    Nothing starts until a statement runs: a sign-in answered from the
+    worker's caches never opens a transaction at all.
     """
-    session.connection(execution_options={READ_ONLY: True})
+    if session.in_transaction():
+        session.connection(execution_options={READ_ONLY: True})
+        return
+    engine = session.get_bind()
+    reading = engine.__dict__.get("_corridor_read_only")
+    if reading is None:  # one option engine per engine (it shares the pool)
+        reading = engine.__dict__["_corridor_read_only"] = engine.execution_options(
+            **{READ_ONLY: True}
+        )
+        reading.__dict__["_corridor_writable"] = engine
+    session.bind = reading
+
+
+def writable_engine(session: Session) -> Engine:
+    """The engine behind ``session`` without :func:`read_only`'s option, to write apart."""
+    engine = session.get_bind()
+    return engine.__dict__.get("_corridor_writable", engine)  # type: ignore[no-any-return]
 
 
 def is_read_only(session: Session) -> bool:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.orm import Session
 
 from corridor.config import Settings
@@ -36,10 +36,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.db)
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist, each worker process gets a database of its own on the server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = text("SELECT 1 FROM pg_database WHERE datname = :n")
+        if not conn.execute(exists, {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("CORRIDOR_TEST_DATABASE_URL")
     if url:
+        url = _worker_database(url)
         engine = make_engine(url)
         load_all_models()
         with engine.begin() as conn:

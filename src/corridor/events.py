@@ -9,6 +9,7 @@ quick: it queues a job for anything slow.
 
 from __future__ import annotations
 
+import importlib
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,13 @@ Subscriber = Callable[[Session, dict[str, Any]], None]
 _SUBSCRIBERS: dict[str, list[Subscriber]] = defaultdict(list)
 
 REGISTRATION_STORED = "registration.stored"  # payload: operation_id, registration_id
+OPERATION_CREATED = "operation.created"  # payload: operation_id
+
+# The modules that subscribe, imported before the first event is delivered (as
+# ``corridor.db.registry`` imports the models), so that no subscriber is missed
+# because nothing else happened to import its module yet.
+SUBSCRIBER_MODULES = ("corridor.linkage.tracing", "corridor.aid.catalogue")
+_imported = False
 
 
 def subscribe(event: str) -> Callable[[Subscriber], Subscriber]:
@@ -31,5 +39,10 @@ def subscribe(event: str) -> Callable[[Subscriber], Subscriber]:
 
 
 def publish(session: Session, event: str, **payload: Any) -> None:
+    global _imported
+    if not _imported:
+        for module in SUBSCRIBER_MODULES:
+            importlib.import_module(module)
+        _imported = True
     for subscriber in list(_SUBSCRIBERS[event]):
         subscriber(session, payload)

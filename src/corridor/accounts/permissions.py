@@ -46,6 +46,12 @@ class Action(enum.StrEnum):
     FORM_MANAGE = "form.manage"
     DEVICE_MANAGE = "device.manage"
     LINKAGE_REVIEW = "linkage.review"
+    AID_READ = "aid.read"
+    CATALOGUE_MANAGE = "catalogue.manage"
+    PLACE_MANAGE = "place.manage"
+    STOCK_WRITE = "stock.write"
+    STOCK_CORRECT = "stock.correct"
+    DISTRIBUTE = "aid.distribute"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -69,6 +75,8 @@ _EVERYONE = {
     Action.ROUTE_READ: Grant(Scope.OPERATION),
     # Headcounts are anonymous: every participant sees the counts.
     Action.CROSSING_READ: Grant(Scope.OPERATION),
+    # Stock is no one's personal data: every participant sees what is where.
+    Action.AID_READ: Grant(Scope.OPERATION),
 }
 _LEAD_MANAGEMENT = {
     Action.OPERATION_UPDATE: Grant(Scope.LEAD),
@@ -79,6 +87,15 @@ _LEAD_MANAGEMENT = {
     Action.NETWORK_IMPORT: Grant(Scope.LEAD),
     Action.CORRIDOR_WRITE: Grant(Scope.LEAD),
     Action.FORM_MANAGE: Grant(Scope.LEAD),
+    Action.CATALOGUE_MANAGE: Grant(Scope.LEAD),
+}
+# Stock at a place is moved by the organisation that runs it (the lead's
+# coordinators anywhere); corrections (reversals, counts) by coordinators.
+_STOCK_COORDINATION = {
+    Action.PLACE_MANAGE: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
+    Action.STOCK_WRITE: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
+    Action.STOCK_CORRECT: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
+    Action.DISTRIBUTE: Grant(Scope.OWN_ORG),
 }
 
 MATRIX: dict[Role, dict[Action, Grant]] = {
@@ -94,12 +111,15 @@ MATRIX: dict[Role, dict[Action, Grant]] = {
         Action.DEVICE_MANAGE: Grant(Scope.OWN_ORG),
         # Deduplication runs over every partner's registrations: the lead decides.
         Action.LINKAGE_REVIEW: Grant(Scope.LEAD),
+        **_STOCK_COORDINATION,
     },
     Role.FIELD_OFFICER: {
         **_EVERYONE,
         Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG),
         Action.HAZARD_WRITE: Grant(Scope.OPERATION),
         Action.CROSSING_WRITE: Grant(Scope.OWN_ORG),
+        Action.STOCK_WRITE: Grant(Scope.OWN_ORG),
+        Action.DISTRIBUTE: Grant(Scope.OWN_ORG),
     },
     Role.DDR_OFFICER: {**_EVERYONE, Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG)},
     Role.VIEWER: dict(_EVERYONE),

@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "corridor.routing.models",
     "corridor.crossings.models",
     "corridor.linkage.models",
+    "corridor.aid.models",
 )
 
 

@@ -13,6 +13,7 @@ from shapely.validation import explain_validity
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from corridor import events
 from corridor.accounts import tokens
 from corridor.accounts.models import Organisation, Role
 from corridor.accounts.permissions import Participation, Principal
@@ -205,6 +206,7 @@ def create_operation(
     session.add(operation)
     session.flush()
     _changed(session)
+    events.publish(session, events.OPERATION_CREATED, operation_id=operation.id)
     return operation
 
 

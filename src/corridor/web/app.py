@@ -172,6 +172,7 @@ def _custom_openapi(app: FastAPI) -> dict[str, Any]:
 def _routers() -> list[Any]:
     from corridor.accounts import api as accounts_api
     from corridor.accounts import pages as accounts_pages
+    from corridor.aid import api as aid_api
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
     from corridor.crossings import forms_api, openrosa_api, submissions_api, tally_pages
@@ -202,6 +203,7 @@ def _routers() -> list[Any]:
         forms_api.router,
         submissions_api.router,
         linkage_api.router,
+        aid_api.router,
         accounts_pages.router,
         operations_pages.router,
         routing_pages.router,

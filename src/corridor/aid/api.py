@@ -1,0 +1,429 @@
+"""JSON API of aid: places, the catalogue, stock movements, waybills, distributions.
+
+Thin: each route checks who may do what (stock is moved by the organisation
+that runs the place, or the lead's coordinators) and calls the services.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.exc import IntegrityError
+
+from corridor.accounts.permissions import Action, Scope
+from corridor.aid import catalogue, distributions, ledger, places, stock, waybills
+from corridor.aid.models import Item, Movement, Place, Waybill
+from corridor.aid.schemas import (
+    AlertOut,
+    BatchStockOut,
+    CountIn,
+    DistributionIn,
+    DistributionOut,
+    ItemIn,
+    ItemOut,
+    ItemStockOut,
+    ItemUpdate,
+    LedgerCheckOut,
+    LineIn,
+    MovementOut,
+    PlaceIn,
+    PlaceOut,
+    PlaceUpdate,
+    ReceiptIn,
+    ReorderLevelIn,
+    ReversalIn,
+    StockOut,
+    WaybillIn,
+    WaybillOut,
+    WaybillReceiptIn,
+    WriteOffIn,
+)
+from corridor.errors import Forbidden, InvalidInput
+from corridor.web.deps import OperationContext, require
+from corridor.web.schemas import RowId
+
+router = APIRouter(prefix="/api/v1/operations/{slug}/aid", tags=["aid"])
+
+
+def _runs(ctx: OperationContext, organisation_id: int) -> None:
+    """Stock of a place is moved by its organisation, unless the grant spans the operation."""
+    if ctx.decision.scope != Scope.OPERATION and organisation_id not in (
+        ctx.decision.organisation_ids
+    ):
+        raise Forbidden("this place is run by another organisation")
+
+
+def _place(ctx: OperationContext, place_id: int, *, writing: bool = True) -> Place:
+    place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
+    if writing:
+        _runs(ctx, place.organisation_id)
+    return place
+
+
+def _entries(lines: list[LineIn]) -> list[stock.Entry]:
+    return [
+        stock.Entry(
+            item_id=line.item_id,
+            quantity=line.quantity,
+            batch=line.batch,
+            batch_id=line.batch_id,
+            expires_on=line.expires_on,
+        )
+        for line in lines
+    ]
+
+
+# Places ------------------------------------------------------------------------------
+
+
+@router.get("/places", response_model=list[PlaceOut])
+def list_places(ctx: OperationContext = Depends(require(Action.AID_READ))) -> list[Place]:
+    return places.list_places(ctx.session, operation_id=ctx.operation.id)
+
+
+@router.post("/places", response_model=PlaceOut, status_code=201)
+def create_place(
+    body: PlaceIn, ctx: OperationContext = Depends(require(Action.PLACE_MANAGE))
+) -> Place:
+    organisation_id = body.organisation_id or min(ctx.decision.organisation_ids)
+    if organisation_id not in ctx.operation.participation.active_organisation_ids:
+        raise InvalidInput("organisation_id", "does not take part in this operation")
+    _runs(ctx, organisation_id)
+    return places.create_place(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        organisation_id=organisation_id,
+        **body.model_dump(exclude={"organisation_id"}),
+    )
+
+
+@router.get("/places/{place_id}", response_model=PlaceOut)
+def get_place(place_id: RowId, ctx: OperationContext = Depends(require(Action.AID_READ))) -> Place:
+    return _place(ctx, place_id, writing=False)
+
+
+@router.patch("/places/{place_id}", response_model=PlaceOut)
+def update_place(
+    place_id: RowId,
+    body: PlaceUpdate,
+    ctx: OperationContext = Depends(require(Action.PLACE_MANAGE)),
+) -> Place:
+    place = _place(ctx, place_id)
+    return places.update_place(ctx.session, place, **body.model_dump(exclude_unset=True))
+
+
+@router.get("/places/{place_id}/stock", response_model=StockOut)
+def place_stock(
+    place_id: RowId,
+    expiring_within_days: Annotated[int, Query(ge=0, le=3650)] = ledger.EXPIRY_WARNING_DAYS,
+    ctx: OperationContext = Depends(require(Action.AID_READ)),
+) -> StockOut:
+    """Balances by item and by batch, with the alerts (reorder level, expiry)."""
+    place = _place(ctx, place_id, writing=False)
+    held = ledger.stock(ctx.session, place_id=place.id)
+    found = ledger.alerts(
+        ctx.session, place_id=place.id, held=held, within_days=expiring_within_days
+    )
+    items = {
+        item.id: item for item in catalogue.list_items(ctx.session, operation_id=ctx.operation.id)
+    }
+    totals: dict[int, int] = defaultdict(int)
+    for row in held:
+        totals[row.item_id] += row.quantity
+    return StockOut(
+        place=PlaceOut.model_validate(place),
+        items=[
+            ItemStockOut(
+                item_id=item_id,
+                item_code=items[item_id].code,
+                name=items[item_id].name,
+                unit=items[item_id].unit,
+                quantity=quantity,
+                weight_kg=round(quantity * items[item_id].unit_weight_kg, 3),
+            )
+            for item_id, quantity in sorted(totals.items(), key=lambda kv: items[kv[0]].code)
+        ],
+        batches=[
+            BatchStockOut(
+                item_id=row.item_id,
+                item_code=items[row.item_id].code,
+                batch_id=row.batch_id,
+                batch=row.batch,
+                expires_on=row.expires_on,
+                quantity=row.quantity,
+            )
+            for row in held
+        ],
+        alerts=[
+            AlertOut(
+                kind=alert.kind,
+                item_id=alert.item_id,
+                item_code=items[alert.item_id].code,
+                batch_id=alert.batch_id,
+                quantity=alert.quantity,
+                detail=alert.detail,
+            )
+            for alert in found
+        ],
+    )
+
+
+@router.put("/places/{place_id}/reorder-levels/{item_id}", status_code=204)
+def set_reorder_level(
+    place_id: RowId,
+    item_id: RowId,
+    body: ReorderLevelIn,
+    ctx: OperationContext = Depends(require(Action.STOCK_WRITE)),
+) -> Response:
+    """The quantity below which the place's stock of an item raises an alert (null: none)."""
+    place = _place(ctx, place_id)
+    item = catalogue.get_item(ctx.session, operation_id=ctx.operation.id, item_id=item_id)
+    ledger.set_reorder_level(ctx.session, place=place, item=item, quantity=body.quantity)
+    return Response(status_code=204)
+
+
+# Movements ---------------------------------------------------------------------------
+
+
+@router.post("/places/{place_id}/receipts", response_model=MovementOut, status_code=201)
+def receive(
+    place_id: RowId,
+    body: ReceiptIn,
+    ctx: OperationContext = Depends(require(Action.STOCK_WRITE)),
+) -> Movement:
+    """Stock received from a donor or supplier."""
+    return stock.receive(
+        ctx.session,
+        place=_place(ctx, place_id),
+        entries=_entries(body.lines),
+        recorded_by_id=ctx.principal.user_id,
+        counterpart=body.counterpart,
+        reference=body.reference,
+        occurred_at=body.occurred_at,
+    )
+
+
+@router.post("/places/{place_id}/write-offs", response_model=MovementOut, status_code=201)
+def write_off(
+    place_id: RowId,
+    body: WriteOffIn,
+    ctx: OperationContext = Depends(require(Action.STOCK_WRITE)),
+) -> Movement:
+    """Stock lost, damaged or expired at the place."""
+    return stock.write_off(
+        ctx.session,
+        place=_place(ctx, place_id),
+        entries=_entries(body.lines),
+        reason=body.reason,
+        note=body.note,
+        recorded_by_id=ctx.principal.user_id,
+    )
+
+
+@router.post("/places/{place_id}/counts", response_model=MovementOut | None)
+def count(
+    place_id: RowId,
+    body: CountIn,
+    ctx: OperationContext = Depends(require(Action.STOCK_CORRECT)),
+) -> Movement | None:
+    """A physical count; the differences are posted as one adjustment (null: none)."""
+    return stock.count(
+        ctx.session,
+        place=_place(ctx, place_id),
+        entries=_entries(body.lines),
+        recorded_by_id=ctx.principal.user_id,
+        reference=body.reference,
+    )
+
+
+@router.get("/movements", response_model=list[MovementOut])
+def list_movements(
+    place_id: Annotated[RowId | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ctx: OperationContext = Depends(require(Action.AID_READ)),
+) -> list[Movement]:
+    return ledger.movements(
+        ctx.session, operation_id=ctx.operation.id, place_id=place_id, limit=limit
+    )
+
+
+@router.post("/movements/{movement_id}/reversal", response_model=MovementOut, status_code=201)
+def reverse(
+    movement_id: RowId,
+    body: ReversalIn,
+    ctx: OperationContext = Depends(require(Action.STOCK_CORRECT)),
+) -> Movement:
+    """Undo a movement by one with every line negated, and the reason."""
+    movement = ledger.get_movement(
+        ctx.session, operation_id=ctx.operation.id, movement_id=movement_id
+    )
+    _place(ctx, movement.place_id)
+    return ledger.reverse(
+        ctx.session, movement=movement, reason=body.reason, recorded_by_id=ctx.principal.user_id
+    )
+
+
+@router.get("/ledger/check", response_model=LedgerCheckOut)
+def check_ledger(ctx: OperationContext = Depends(require(Action.AID_READ))) -> LedgerCheckOut:
+    """Balances that differ from the sum of their movements: always none."""
+    found = ledger.mismatches(ctx.session, operation_id=ctx.operation.id)
+    return LedgerCheckOut(
+        mismatches=len(found),
+        details=[
+            {"place_id": p, "batch_id": b, "balance": bal, "ledger": led}
+            for p, b, bal, led in found[:100]
+        ],
+    )
+
+
+# Catalogue ---------------------------------------------------------------------------
+
+
+@router.get("/items", response_model=list[ItemOut])
+def list_items(ctx: OperationContext = Depends(require(Action.AID_READ))) -> list[Item]:
+    return catalogue.list_items(ctx.session, operation_id=ctx.operation.id)
+
+
+@router.post("/items", response_model=ItemOut, status_code=201)
+def create_item(
+    body: ItemIn, ctx: OperationContext = Depends(require(Action.CATALOGUE_MANAGE))
+) -> Item:
+    return catalogue.create_item(ctx.session, operation_id=ctx.operation.id, **body.model_dump())
+
+
+@router.patch("/items/{item_id}", response_model=ItemOut)
+def update_item(
+    item_id: RowId,
+    body: ItemUpdate,
+    ctx: OperationContext = Depends(require(Action.CATALOGUE_MANAGE)),
+) -> Item:
+    item = catalogue.get_item(ctx.session, operation_id=ctx.operation.id, item_id=item_id)
+    return catalogue.update_item(ctx.session, item, **body.model_dump(exclude_unset=True))
+
+
+@router.post("/items/default-catalogue", response_model=list[ItemOut])
+def add_default_catalogue(
+    ctx: OperationContext = Depends(require(Action.CATALOGUE_MANAGE)),
+) -> list[Item]:
+    """Add the shipped items the catalogue lacks (by code); the added ones are returned."""
+    return catalogue.add_default_catalogue(ctx.session, operation_id=ctx.operation.id)
+
+
+# Waybills ----------------------------------------------------------------------------
+
+
+@router.get("/waybills", response_model=list[WaybillOut])
+def list_waybills(
+    place_id: Annotated[RowId | None, Query()] = None,
+    ctx: OperationContext = Depends(require(Action.AID_READ)),
+) -> list[Waybill]:
+    return waybills.list_waybills(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
+
+
+@router.post("/waybills", response_model=WaybillOut, status_code=201)
+def create_waybill(
+    body: WaybillIn, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
+) -> Waybill:
+    """A draft waybill from a place the caller's organisation runs."""
+    _place(ctx, body.from_place_id)
+    return waybills.create(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        from_place_id=body.from_place_id,
+        to_place_id=body.to_place_id,
+        entries=_entries(body.lines),
+        created_by_id=ctx.principal.user_id,
+        carrier=body.carrier,
+        notes=body.notes,
+    )
+
+
+@router.get("/waybills/{waybill_id}", response_model=WaybillOut)
+def get_waybill(
+    waybill_id: RowId, ctx: OperationContext = Depends(require(Action.AID_READ))
+) -> Waybill:
+    return waybills.get(ctx.session, operation_id=ctx.operation.id, waybill_id=waybill_id)
+
+
+@router.post("/waybills/{waybill_id}/dispatch", response_model=WaybillOut)
+def dispatch_waybill(
+    waybill_id: RowId, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
+) -> Waybill:
+    waybill = waybills.get(ctx.session, operation_id=ctx.operation.id, waybill_id=waybill_id)
+    _place(ctx, waybill.from_place_id)
+    return waybills.dispatch(ctx.session, waybill, recorded_by_id=ctx.principal.user_id)
+
+
+@router.post("/waybills/{waybill_id}/receipt", response_model=WaybillOut)
+def receive_waybill(
+    waybill_id: RowId,
+    body: WaybillReceiptIn,
+    ctx: OperationContext = Depends(require(Action.STOCK_WRITE)),
+) -> Waybill:
+    """Receive once: for each line, what arrived, what was lost and what was damaged."""
+    waybill = waybills.get(ctx.session, operation_id=ctx.operation.id, waybill_id=waybill_id)
+    _place(ctx, waybill.to_place_id)
+    return waybills.receive(
+        ctx.session,
+        waybill,
+        arrivals=[waybills.Arrival(a.line_id, a.received, a.lost, a.damaged) for a in body.lines],
+        recorded_by_id=ctx.principal.user_id,
+    )
+
+
+@router.post("/waybills/{waybill_id}/cancel", response_model=WaybillOut)
+def cancel_waybill(
+    waybill_id: RowId, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
+) -> Waybill:
+    waybill = waybills.get(ctx.session, operation_id=ctx.operation.id, waybill_id=waybill_id)
+    _place(ctx, waybill.from_place_id)
+    return waybills.cancel(ctx.session, waybill)
+
+
+# Distributions -----------------------------------------------------------------------
+
+
+@router.post("/distributions", response_model=DistributionOut, status_code=201)
+def distribute(
+    body: DistributionIn,
+    response: Response,
+    ctx: OperationContext = Depends(require(Action.DISTRIBUTE)),
+) -> DistributionOut:
+    """Hand out items at an aid point (201), or acknowledge a resend of one (200).
+
+    Refused with 409 when the point holds too little: nothing is posted then.
+    """
+    for attempt in range(2):
+        place = _place(ctx, body.place_id)
+        try:
+            done = distributions.distribute(
+                ctx.session,
+                place=place,
+                distribution_id=body.id,
+                organisation_id=place.organisation_id,
+                recipient=distributions.Recipient(**body.recipient.model_dump()),
+                items=[distributions.Given(g.item_id, g.quantity, g.batch_id) for g in body.items],
+                recorded_by_id=ctx.principal.user_id,
+                distributed_at=body.distributed_at,
+            )
+            break
+        except IntegrityError:
+            # The same id stored a moment ago by a resend racing this one: answer
+            # against the stored distribution.
+            ctx.session.rollback()
+            if attempt:
+                raise
+    if not done.created:
+        response.status_code = 200
+    stored = done.distribution
+    return DistributionOut(
+        id=stored.id,
+        place_id=stored.place_id,
+        recipient_kind=stored.recipient_kind,
+        people_count=stored.people_count,
+        distributed_at=stored.distributed_at,
+        movement_id=stored.movement_id,
+        created=done.created,
+    )

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select, update
 from typer.testing import CliRunner
 
+from corridor.aid import ledger
+from corridor.aid.models import Distribution, WaybillLine
 from corridor.audit.models import AuditRecord
 from corridor.cli import app
 from corridor.config import Settings
@@ -161,6 +163,12 @@ def test_demo_loads_twice_and_audit_verify_catches_tampering(
         assert session.scalar(select(func.count()).select_from(Registration)) == 12
         assert session.scalar(select(func.count()).select_from(Submission)) == 12
         assert session.scalar(select(func.count()).select_from(Form)) == 2
+        # Stock and distributions, the waybill's broken bottles included, adding up.
+        assert session.scalar(select(func.count()).select_from(Distribution)) == 45
+        received = session.scalar(select(WaybillLine.damaged).where(WaybillLine.damaged > 0))
+        assert received == 6
+        (operation_id,) = session.scalars(select(Distribution.operation_id).limit(1))
+        assert ledger.mismatches(session, operation_id=operation_id) == []
     verified = corridor(["audit", "verify"], settings)
     assert verified.returncode == 0 and verified.stdout.strip().endswith("OK"), verified.stdout
     engine = make_engine(settings.effective_database_url)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from corridor.accounts import service as accounts
 from corridor.accounts.models import Organisation, OrganisationType, Role, User
+from corridor.aid import demo as aid_demo
 from corridor.crossings import demo as crossings_demo
 from corridor.db.session import Actor, unit_of_work
 from corridor.errors import NotFound
@@ -115,6 +116,7 @@ def load_demo(runtime: Runtime, *, password: str) -> DemoSummary:
         gazetteer.import_areas(session, operation_id=operation.id, rows=gazetteer.parse_csv(text))
         routing_demo.load(session, operation.id)
         crossings_demo.load(session, operation.id)
+        aid_demo.load(session, operation.id)
         for step in DEMO_STEPS:
             step(session, operation)
     # Re-plan the corridors the demo hazards cut, so proposals are there to look at.

@@ -1,0 +1,160 @@
+"""The aid part of the demo: a warehouse, two aid points, stock received, a waybill
+received with a discrepancy, and a few days of distributions (once)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corridor.aid import catalogue, distributions, ledger, places, stock, waybills
+from corridor.aid.models import Place, PlaceKind, PlaceStatus
+from corridor.crossings.models import Registration
+from corridor.db.types import utcnow
+from corridor.operations.models import Checkpoint, Operation
+
+DAYS = 3
+
+
+def load(session: Session, operation_id: int) -> None:
+    """Places, stock and distributions of the demo operation, the first time only."""
+    catalogue.add_default_catalogue(session, operation_id=operation_id)
+    if session.scalar(select(Place.id).where(Place.operation_id == operation_id).limit(1)):
+        return
+    operation = session.get_one(Operation, operation_id)
+    lead = operation.lead_organisation_id
+    checkpoints = list(
+        session.scalars(
+            select(Checkpoint)
+            .where(Checkpoint.operation_id == operation_id)
+            .order_by(Checkpoint.id)
+        )
+    )
+    near = checkpoints[0] if checkpoints else None
+    warehouse = places.create_place(
+        session,
+        operation_id=operation_id,
+        organisation_id=lead,
+        kind=PlaceKind.WAREHOUSE,
+        name="Central warehouse",
+        lon=1.5210,
+        lat=42.5063,
+        status=PlaceStatus.OPEN,
+        opening_hours="07:00–19:00",
+        services=["food", "non_food_items", "water"],
+    )
+    point = places.create_place(
+        session,
+        operation_id=operation_id,
+        organisation_id=lead,
+        kind=PlaceKind.AID_POINT,
+        name="Aid point at the first checkpoint",
+        lon=near.lon + 0.002 if near else 1.5340,
+        lat=near.lat if near else 42.5080,
+        checkpoint_id=near.id if near else None,
+        corridor_id=near.corridor_id if near else None,
+        status=PlaceStatus.OPEN,
+        opening_hours="06:00–20:00",
+        services=["food", "water", "medical", "child_friendly_space"],
+    )
+    places.create_place(
+        session,
+        operation_id=operation_id,
+        organisation_id=lead,
+        kind=PlaceKind.AID_POINT,
+        name="Aid point on the second route",
+        lon=1.5795,
+        lat=42.5347,
+        status=PlaceStatus.PLANNED,
+        services=["food", "medical"],
+    )
+    item = {
+        code: catalogue.item_by_code(session, operation_id=operation_id, code=code)
+        for code in ("FOOD-PARCEL", "BLANKET", "WATER-1.5L", "HEB", "HYGIENE-KIT", "ORS")
+    }
+    today = utcnow().date()
+    stock.receive(
+        session,
+        place=warehouse,
+        entries=[
+            stock.Entry(
+                item["FOOD-PARCEL"].id, 400, batch="FP-2611", expires_on=today + timedelta(days=25)
+            ),
+            stock.Entry(
+                item["FOOD-PARCEL"].id, 600, batch="FP-2612", expires_on=today + timedelta(days=180)
+            ),
+            stock.Entry(item["BLANKET"].id, 1500),
+            stock.Entry(
+                item["WATER-1.5L"].id, 3000, batch="W-77", expires_on=today + timedelta(days=365)
+            ),
+            stock.Entry(
+                item["HEB"].id, 2000, batch="HEB-09", expires_on=today + timedelta(days=240)
+            ),
+            stock.Entry(item["HYGIENE-KIT"].id, 300),
+            stock.Entry(item["ORS"].id, 1000, batch="ORS-3", expires_on=today + timedelta(days=20)),
+        ],
+        recorded_by_id=None,
+        counterpart="Demo donor",
+        reference="GRN-0001",
+        occurred_at=utcnow() - timedelta(days=DAYS + 1),
+    )
+    sent = waybills.create(
+        session,
+        operation_id=operation_id,
+        from_place_id=warehouse.id,
+        to_place_id=point.id,
+        entries=[
+            stock.Entry(item["FOOD-PARCEL"].id, 250),
+            stock.Entry(item["BLANKET"].id, 400),
+            stock.Entry(item["WATER-1.5L"].id, 900),
+            stock.Entry(item["HEB"].id, 600),
+        ],
+        created_by_id=None,
+        carrier="Demo transport",
+    )
+    waybills.dispatch(session, sent, recorded_by_id=None)
+    arrivals = []
+    for line in sent.lines:
+        short = 6 if line.item_id == item["WATER-1.5L"].id else 0  # bottles broken on the road
+        arrivals.append(waybills.Arrival(line.id, line.dispatched - short, 0, short))
+    waybills.receive(session, sent, arrivals=arrivals, recorded_by_id=None)
+    ledger.set_reorder_level(session, place=point, item=item["BLANKET"], quantity=300)
+    _distributions(session, point, item)
+
+
+def _distributions(session: Session, point: Place, item: dict[str, catalogue.Item]) -> None:
+    rng = random.Random(7)
+    registered = list(
+        session.scalars(
+            select(Registration.id).where(Registration.operation_id == point.operation_id)
+        )
+    )
+    now = utcnow()
+    for day in range(DAYS, 0, -1):
+        for _ in range(15):
+            at = now - timedelta(days=day, hours=rng.randint(0, 10))
+            if registered and rng.random() < 0.4:
+                recipient = distributions.Recipient(
+                    kind="household", registration_id=rng.choice(registered)
+                )
+            else:
+                recipient = distributions.Recipient(
+                    kind="anonymous", people_count=rng.randint(1, 6)
+                )
+            distributions.distribute(
+                session,
+                place=point,
+                distribution_id=uuid.uuid4(),
+                organisation_id=point.organisation_id,
+                recipient=recipient,
+                items=[
+                    distributions.Given(item["FOOD-PARCEL"].id, 1),
+                    distributions.Given(item["BLANKET"].id, rng.randint(1, 4)),
+                    distributions.Given(item["WATER-1.5L"].id, rng.randint(2, 12)),
+                ],
+                recorded_by_id=None,
+                distributed_at=at,
+            )

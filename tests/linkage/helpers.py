@@ -66,6 +66,7 @@ def make_operation(runtime, factory) -> dict[str, Any]:
         checkpoint_id = checkpoint.id
     return {
         "id": op.id,
+        "slug": op.slug,
         "lead": lead.id,
         "officer": officer.id,
         "coordinator": coordinator.id,

@@ -52,6 +52,8 @@ class Action(enum.StrEnum):
     STOCK_WRITE = "stock.write"
     STOCK_CORRECT = "stock.correct"
     DISTRIBUTE = "aid.distribute"
+    ENTITLEMENT_MANAGE = "entitlement.manage"
+    ENTITLEMENT_OVERRIDE = "entitlement.override"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -88,6 +90,7 @@ _LEAD_MANAGEMENT = {
     Action.CORRIDOR_WRITE: Grant(Scope.LEAD),
     Action.FORM_MANAGE: Grant(Scope.LEAD),
     Action.CATALOGUE_MANAGE: Grant(Scope.LEAD),
+    Action.ENTITLEMENT_MANAGE: Grant(Scope.LEAD),
 }
 # Stock at a place is moved by the organisation that runs it (the lead's
 # coordinators anywhere); corrections (reversals, counts) by coordinators.
@@ -96,6 +99,8 @@ _STOCK_COORDINATION = {
     Action.STOCK_WRITE: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
     Action.STOCK_CORRECT: Grant(Scope.OWN_ORG, lead_scope=Scope.OPERATION),
     Action.DISTRIBUTE: Grant(Scope.OWN_ORG),
+    # Giving beyond an entitlement, with a reason that is kept.
+    Action.ENTITLEMENT_OVERRIDE: Grant(Scope.OWN_ORG),
 }
 
 MATRIX: dict[Role, dict[Action, Grant]] = {

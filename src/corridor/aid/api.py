@@ -6,21 +6,34 @@ that runs the place, or the lead's coordinators) and calls the services.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import IntegrityError
 
-from corridor.accounts.permissions import Action, Scope
-from corridor.aid import catalogue, distributions, ledger, places, stock, waybills
-from corridor.aid.models import Item, Movement, Place, Waybill
+from corridor.accounts.permissions import Action, Scope, decide
+from corridor.aid import (
+    catalogue,
+    distributions,
+    entitlements,
+    ledger,
+    places,
+    stock,
+    waybills,
+)
+from corridor.aid.models import EntitlementRule, Item, Movement, Place, Waybill
 from corridor.aid.schemas import (
     AlertOut,
     BatchStockOut,
     CountIn,
     DistributionIn,
     DistributionOut,
+    EntitlementRuleIn,
+    EntitlementRuleOut,
+    EntitlementRuleUpdate,
+    EntitlementStatusOut,
     ItemIn,
     ItemOut,
     ItemStockOut,
@@ -34,12 +47,14 @@ from corridor.aid.schemas import (
     ReceiptIn,
     ReorderLevelIn,
     ReversalIn,
+    StandingOut,
     StockOut,
     WaybillIn,
     WaybillOut,
     WaybillReceiptIn,
     WriteOffIn,
 )
+from corridor.audit.access import record_access
 from corridor.errors import Forbidden, InvalidInput
 from corridor.web.deps import OperationContext, require
 from corridor.web.schemas import RowId
@@ -407,6 +422,10 @@ def distribute(
                 items=[distributions.Given(g.item_id, g.quantity, g.batch_id) for g in body.items],
                 recorded_by_id=ctx.principal.user_id,
                 distributed_at=body.distributed_at,
+                override_reason=body.override_reason,
+                may_override=decide(
+                    ctx.principal, ctx.operation.participation, Action.ENTITLEMENT_OVERRIDE
+                ).allowed,
             )
             break
         except IntegrityError:
@@ -426,4 +445,85 @@ def distribute(
         distributed_at=stored.distributed_at,
         movement_id=stored.movement_id,
         created=done.created,
+    )
+
+
+# Entitlements ------------------------------------------------------------------------
+
+
+@router.get("/entitlement-rules", response_model=list[EntitlementRuleOut])
+def list_rules(
+    ctx: OperationContext = Depends(require(Action.AID_READ)),
+) -> list[EntitlementRule]:
+    return entitlements.list_rules(ctx.session, operation_id=ctx.operation.id)
+
+
+@router.post("/entitlement-rules", response_model=EntitlementRuleOut, status_code=201)
+def create_rule(
+    body: EntitlementRuleIn, ctx: OperationContext = Depends(require(Action.ENTITLEMENT_MANAGE))
+) -> EntitlementRule:
+    """E.g. one food parcel per household per 30 days; one hygiene kit per person of 12+."""
+    return entitlements.create_rule(ctx.session, operation_id=ctx.operation.id, **body.model_dump())
+
+
+@router.patch("/entitlement-rules/{rule_id}", response_model=EntitlementRuleOut)
+def update_rule(
+    rule_id: RowId,
+    body: EntitlementRuleUpdate,
+    ctx: OperationContext = Depends(require(Action.ENTITLEMENT_MANAGE)),
+) -> EntitlementRule:
+    """Rules are not edited once used (past checks relied on them): retire and add."""
+    rule = entitlements.get_rule(ctx.session, operation_id=ctx.operation.id, rule_id=rule_id)
+    rule.active = body.active
+    ctx.session.flush()
+    return rule
+
+
+@router.get("/entitlements", response_model=EntitlementStatusOut)
+def entitlement_status(
+    registration_id: Annotated[uuid.UUID | None, Query()] = None,
+    person_id: Annotated[uuid.UUID | None, Query()] = None,
+    household_id: Annotated[uuid.UUID | None, Query()] = None,
+    individual: bool = False,
+    ctx: OperationContext = Depends(require(Action.DISTRIBUTE)),
+) -> EntitlementStatusOut:
+    """What a household (or person) may still receive: for any officer who distributes,
+    whichever organisation registered them, and recorded in the access log."""
+    if registration_id is None and person_id is None and household_id is None:
+        raise InvalidInput("registration_id", "name a registration, person or household")
+    identity = entitlements.identify(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        registration_id=registration_id,
+        person_id=person_id,
+        household_id=household_id,
+    )
+    record_access(
+        ctx.session,
+        user_id=ctx.principal.user_id,
+        operation_id=ctx.operation.id,
+        action="aid.entitlement_status",
+        entity_type="entitlement_status",
+        entity_id=str(household_id or person_id or registration_id),
+        purpose=distributions.PURPOSE,
+    )
+    return EntitlementStatusOut(
+        household_members=len(identity.ages),
+        rules=[
+            StandingOut(
+                rule_id=s.rule.id,
+                rule=s.rule.name,
+                item_id=s.rule.item_id,
+                allowance=s.allowance,
+                received=s.received,
+                remaining=s.remaining,
+                next_on=s.next_on,
+            )
+            for s in entitlements.standing(
+                ctx.session,
+                operation_id=ctx.operation.id,
+                identity=identity,
+                individual=individual,
+            )
+        ],
     )

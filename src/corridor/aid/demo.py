@@ -10,7 +10,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corridor.aid import catalogue, distributions, ledger, places, stock, waybills
+from corridor.aid import (
+    catalogue,
+    distributions,
+    entitlements,
+    ledger,
+    places,
+    stock,
+    waybills,
+)
 from corridor.aid.models import Place, PlaceKind, PlaceStatus
 from corridor.crossings.models import Registration
 from corridor.db.types import utcnow
@@ -122,6 +130,25 @@ def load(session: Session, operation_id: int) -> None:
         arrivals.append(waybills.Arrival(line.id, line.dispatched - short, 0, short))
     waybills.receive(session, sent, arrivals=arrivals, recorded_by_id=None)
     ledger.set_reorder_level(session, place=point, item=item["BLANKET"], quantity=300)
+    entitlements.create_rule(
+        session,
+        operation_id=operation_id,
+        name="One food parcel per household per 30 days",
+        item_id=item["FOOD-PARCEL"].id,
+        quantity=1,
+        per="household",
+        period_days=30,
+    )
+    entitlements.create_rule(
+        session,
+        operation_id=operation_id,
+        name="One hygiene kit per person of 12 or more per 30 days",
+        item_id=item["HYGIENE-KIT"].id,
+        quantity=1,
+        per="person",
+        period_days=30,
+        min_age_years=12,
+    )
     _distributions(session, point, item)
 
 
@@ -129,16 +156,19 @@ def _distributions(session: Session, point: Place, item: dict[str, catalogue.Ite
     rng = random.Random(7)
     registered = list(
         session.scalars(
-            select(Registration.id).where(Registration.operation_id == point.operation_id)
+            select(Registration.id)
+            .where(Registration.operation_id == point.operation_id)
+            .order_by(Registration.created_at, Registration.id)
         )
     )
+    rng.shuffle(registered)  # each registered household served once: the rules hold
     now = utcnow()
     for day in range(DAYS, 0, -1):
         for _ in range(15):
             at = now - timedelta(days=day, hours=rng.randint(0, 10))
             if registered and rng.random() < 0.4:
                 recipient = distributions.Recipient(
-                    kind="household", registration_id=rng.choice(registered)
+                    kind="household", registration_id=registered.pop()
                 )
             else:
                 recipient = distributions.Recipient(

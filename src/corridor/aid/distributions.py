@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from corridor.aid import catalogue, checks, ledger
+from corridor.aid import catalogue, checks, entitlements, ledger
 from corridor.aid.models import (
     Distribution,
     MovementKind,
@@ -29,7 +29,7 @@ from corridor.aid.models import (
 from corridor.crossings.models import Registration
 from corridor.db.mixins import LawfulBasis
 from corridor.db.types import utcnow
-from corridor.errors import Conflict, InvalidInput, NotFound
+from corridor.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 PURPOSE = "aid_distribution"
 MAX_PEOPLE = 1000
@@ -69,8 +69,15 @@ def distribute(
     items: list[Given],
     recorded_by_id: int | None,
     distributed_at: datetime | None = None,
+    override_reason: str | None = None,
+    may_override: bool = False,
 ) -> Distributed:
-    """Hand out ``items`` at ``place``: checked, picked, posted, recorded."""
+    """Hand out ``items`` at ``place``: checked, picked, posted, recorded.
+
+    Entitlement rules are checked against the recipient's deduplicated identity
+    (``corridor.aid.entitlements``); beyond them, only with ``override_reason``
+    and ``may_override`` (a coordinator), and the distribution keeps both.
+    """
     kind = checks.choice(RecipientKind, recipient.kind, "recipient.kind")
     people = checks.quantity(recipient.people_count, "recipient.people_count")
     if people > MAX_PEOPLE:
@@ -101,6 +108,16 @@ def distribute(
         raise Conflict("distributions are made at aid points, not warehouses")
     if place.status != PlaceStatus.OPEN:
         raise Conflict(f"this aid point is {place.status.value}: open it to distribute")
+    overridden = _check_entitlements(
+        session,
+        place=place,
+        kind=kind,
+        recipient=recipient,
+        wanted=wanted,
+        at=distributed_at,
+        override_reason=override_reason,
+        may_override=may_override,
+    )
     lines: list[ledger.Line] = []
     for item, quantity, batch_id in wanted:
         if batch_id is not None:
@@ -130,12 +147,73 @@ def distribute(
         recorded_by_id=recorded_by_id,
         movement_id=movement.id,
         content_sha256=digest,
+        override_reason=overridden,
+        overridden_by_id=recorded_by_id if overridden else None,
         purpose=PURPOSE,
         lawful_basis=LawfulBasis.VITAL_INTEREST,
     )
     session.add(distribution)
     session.flush()
     return Distributed(distribution, created=True)
+
+
+def _check_entitlements(
+    session: Session,
+    *,
+    place: Place,
+    kind: RecipientKind,
+    recipient: Recipient,
+    wanted: list[tuple[catalogue.Item, int, int | None]],
+    at: datetime | None,
+    override_reason: str | None,
+    may_override: bool,
+) -> str | None:
+    """Refuse what exceeds a rule; the override's reason when one is used."""
+    if kind == RecipientKind.ANONYMOUS:
+        return None
+    identity = entitlements.identify(
+        session,
+        operation_id=place.operation_id,
+        registration_id=recipient.registration_id,
+        person_id=recipient.person_id,
+        household_id=recipient.household_id,
+    )
+    _serialise_per_recipient(session, identity)
+    asked: dict[int, int] = {}
+    for item, quantity, _batch in wanted:
+        asked[item.id] = asked.get(item.id, 0) + quantity
+    exceeded = entitlements.breaches(
+        entitlements.standing(
+            session,
+            operation_id=place.operation_id,
+            identity=identity,
+            individual=kind == RecipientKind.INDIVIDUAL,
+            at=at,
+            item_ids=asked,
+        ),
+        asked,
+    )
+    if not exceeded:
+        return None
+    reason = " ".join((override_reason or "").split())
+    if not reason:
+        raise entitlements.EntitlementExceeded(entitlements.explain(exceeded, asked))
+    if not may_override:
+        raise Forbidden("only a coordinator may give more than an entitlement allows")
+    return reason[:2000]
+
+
+def _serialise_per_recipient(session: Session, identity: entitlements.Identity) -> None:
+    """Two officers serving one family at once take turns from here to the commit, so
+    that both cannot pass the check (PostgreSQL; SQLite's writers always take turns)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    named = identity.household_id or min(
+        identity.person_ids | identity.registration_ids, default=None, key=str
+    )
+    if named is not None:
+        key = int.from_bytes(named.bytes[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _check_recipient(

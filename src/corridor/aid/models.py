@@ -96,6 +96,11 @@ class WaybillStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class EntitlementUnit(enum.StrEnum):
+    HOUSEHOLD = "household"
+    PERSON = "person"
+
+
 class RecipientKind(enum.StrEnum):
     HOUSEHOLD = "household"
     INDIVIDUAL = "individual"
@@ -350,5 +355,40 @@ class Distribution(PersonalDataMixin, InOperation, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     movement_id: Mapped[int] = mapped_column(ForeignKey("aid_movements.id"), unique=True)
     content_sha256: Mapped[str] = mapped_column(String(64))  # what a resend must repeat
+    # Given beyond an entitlement: why, and the coordinator who decided.
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    overridden_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     audit_entity = "aid_distribution"
+
+
+class EntitlementRule(InOperation, Base):
+    """How much of an item a household, or a person, may receive in a period.
+
+    "One food parcel per household per 30 days"; "one hygiene kit per person of
+    12 years or more per 30 days" (for a household: one per such member).
+    """
+
+    __tablename__ = "aid_entitlement_rules"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("period_days > 0", name="period_positive"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    item_id: Mapped[int] = mapped_column(ForeignKey("aid_items.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    per: Mapped[EntitlementUnit] = mapped_column(str_enum(EntitlementUnit))
+    period_days: Mapped[int] = mapped_column(Integer)
+    min_age_years: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    audit_entity = "aid_entitlement_rule"

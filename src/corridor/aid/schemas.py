@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from corridor.aid.models import (
     Category,
+    EntitlementUnit,
     MovementKind,
     PlaceKind,
     PlaceStatus,
@@ -258,6 +259,50 @@ class DistributionIn(ApiInput):
     recipient: RecipientIn
     items: list[GivenIn] = Field(min_length=1, max_length=50)
     distributed_at: datetime | None = None
+    override_reason: str | None = Field(default=None, max_length=2000)
+
+
+class EntitlementRuleIn(ApiInput):
+    name: str = Field(min_length=1, max_length=200)
+    item_id: RowId
+    quantity: Quantity
+    per: EntitlementUnit
+    period_days: int = Field(ge=1, le=366)
+    min_age_years: int | None = Field(default=None, ge=0, le=120)
+
+
+class EntitlementRuleUpdate(ApiInput):
+    active: bool
+
+
+class EntitlementRuleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    item_id: int
+    quantity: int
+    per: EntitlementUnit
+    period_days: int
+    min_age_years: int | None
+    active: bool
+
+
+class StandingOut(BaseModel):
+    rule_id: int
+    rule: str
+    item_id: int
+    allowance: int
+    received: int
+    remaining: int
+    next_on: date | None
+
+
+class EntitlementStatusOut(BaseModel):
+    """The purpose-limited answer an officer gets: how many, and what is left."""
+
+    household_members: int
+    rules: list[StandingOut]
 
 
 class DistributionOut(BaseModel):

@@ -54,6 +54,7 @@ class Action(enum.StrEnum):
     DISTRIBUTE = "aid.distribute"
     ENTITLEMENT_MANAGE = "entitlement.manage"
     ENTITLEMENT_OVERRIDE = "entitlement.override"
+    CONSULTATION_WRITE = "consultation.write"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -101,6 +102,7 @@ _STOCK_COORDINATION = {
     Action.DISTRIBUTE: Grant(Scope.OWN_ORG),
     # Giving beyond an entitlement, with a reason that is kept.
     Action.ENTITLEMENT_OVERRIDE: Grant(Scope.OWN_ORG),
+    Action.CONSULTATION_WRITE: Grant(Scope.OWN_ORG),
 }
 
 MATRIX: dict[Role, dict[Action, Grant]] = {
@@ -125,6 +127,7 @@ MATRIX: dict[Role, dict[Action, Grant]] = {
         Action.CROSSING_WRITE: Grant(Scope.OWN_ORG),
         Action.STOCK_WRITE: Grant(Scope.OWN_ORG),
         Action.DISTRIBUTE: Grant(Scope.OWN_ORG),
+        Action.CONSULTATION_WRITE: Grant(Scope.OWN_ORG),
     },
     Role.DDR_OFFICER: {**_EVERYONE, Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG)},
     Role.VIEWER: dict(_EVERYONE),

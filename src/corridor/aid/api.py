@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from corridor.accounts.permissions import Action, Scope, decide
 from corridor.aid import (
     catalogue,
+    consultations,
     distributions,
     entitlements,
     ledger,
@@ -27,6 +29,9 @@ from corridor.aid.models import EntitlementRule, Item, Movement, Place, Waybill
 from corridor.aid.schemas import (
     AlertOut,
     BatchStockOut,
+    ConsultationCountOut,
+    ConsultationsIn,
+    ConsultationsStored,
     CountIn,
     DistributionIn,
     DistributionOut,
@@ -526,4 +531,44 @@ def entitlement_status(
                 individual=individual,
             )
         ],
+    )
+
+
+# Consultations -----------------------------------------------------------------------
+
+
+@router.post("/places/{place_id}/consultations", response_model=ConsultationsStored)
+def record_consultations(
+    place_id: RowId,
+    body: ConsultationsIn,
+    ctx: OperationContext = Depends(require(Action.CONSULTATION_WRITE)),
+) -> ConsultationsStored:
+    """A medical point's tally (no names, no diagnosis text); safe to resend."""
+    stored, known = consultations.record(
+        ctx.session,
+        place=_place(ctx, place_id),
+        tallies=[consultations.Tally(**c.model_dump()) for c in body.consultations],
+        recorded_by_id=ctx.principal.user_id,
+    )
+    return ConsultationsStored(stored=stored, already_stored=known)
+
+
+@router.get("/consultations", response_model=list[ConsultationCountOut])
+def consultation_counts(
+    place_id: Annotated[RowId | None, Query()] = None,
+    since: date | None = None,
+    ctx: OperationContext = Depends(require(Action.AID_READ)),
+) -> list[consultations.Count]:
+    """Consultations per day and category. Counts under 5 are shown as null, except to
+    the organisation that runs the point asked about."""
+    own = False
+    if place_id is not None:
+        place = _place(ctx, place_id, writing=False)
+        own = place.organisation_id in ctx.principal.organisation_ids
+    return consultations.counts(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        place_id=place_id,
+        since=since,
+        suppress=not own,
     )

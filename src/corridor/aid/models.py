@@ -96,6 +96,21 @@ class WaybillStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class ConsultationCategory(enum.StrEnum):
+    TRAUMA_INJURY = "trauma_injury"
+    CHRONIC_DISEASE = "chronic_disease"
+    MATERNAL = "maternal"
+    CHILD_HEALTH = "child_health"
+    MENTAL_HEALTH = "mental_health"
+    OTHER = "other"
+
+
+class Referral(enum.StrEnum):
+    NONE = "none"
+    HOSPITAL = "hospital"
+    OTHER = "other"
+
+
 class EntitlementUnit(enum.StrEnum):
     HOUSEHOLD = "household"
     PERSON = "person"
@@ -392,3 +407,30 @@ class EntitlementRule(InOperation, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     audit_entity = "aid_entitlement_rule"
+
+
+class Consultation(InOperation, Base):
+    """One consultation at a medical point, as a tally: no name, no free-text diagnosis.
+
+    ``id`` is made by the client (a tally made offline is sent again safely).
+    Only counts leave the medical point (``corridor.aid.consultations``).
+    """
+
+    __tablename__ = "aid_consultations"
+    __table_args__ = (Index("ix_aid_consultations_place_day", "place_id", "day"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    place_id: Mapped[int] = mapped_column(ForeignKey("aid_places.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    day: Mapped[date] = mapped_column(Date)
+    age_band: Mapped[str] = mapped_column(String(8))  # 0_4, 5_17, 18_59, 60_plus
+    sex: Mapped[str] = mapped_column(String(8))  # female, male
+    category: Mapped[ConsultationCategory] = mapped_column(str_enum(ConsultationCategory))
+    referral: Mapped[Referral] = mapped_column(str_enum(Referral), default=Referral.NONE)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    audit_entity = "aid_consultation"

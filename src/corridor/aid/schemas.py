@@ -10,11 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from corridor.aid.models import (
     Category,
+    ConsultationCategory,
     EntitlementUnit,
     MovementKind,
     PlaceKind,
     PlaceStatus,
     RecipientKind,
+    Referral,
     Service,
     Unit,
     WaybillStatus,
@@ -318,3 +320,28 @@ class DistributionOut(BaseModel):
 class LedgerCheckOut(BaseModel):
     mismatches: int
     details: list[dict[str, int]]
+
+
+class ConsultationIn(ApiInput):
+    id: uuid.UUID  # made by the client: a resend is recognised
+    day: date
+    age_band: str = Field(max_length=8, description="0_4, 5_17, 18_59 or 60_plus")
+    sex: str = Field(max_length=8, description="female or male")
+    category: ConsultationCategory
+    referral: Referral = Referral.NONE
+
+
+class ConsultationsIn(ApiInput):
+    consultations: list[ConsultationIn] = Field(min_length=1, max_length=500)
+
+
+class ConsultationsStored(BaseModel):
+    stored: int
+    already_stored: int
+
+
+class ConsultationCountOut(BaseModel):
+    day: date
+    category: ConsultationCategory
+    consultations: int | None = Field(description="null: fewer than 5, not shown")
+    referred: int | None

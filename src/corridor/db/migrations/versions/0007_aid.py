@@ -1,8 +1,8 @@
-"""aid: places, item catalogue, batches, stock ledger, waybills, distributions
+"""aid: places, catalogue, batches, stock ledger, waybills, distributions, entitlements, consultations
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-02 09:52:50.290600
+Create Date: 2026-12-02 10:18:51.788145
 """
 
 from __future__ import annotations
@@ -96,6 +96,46 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "aid_entitlement_rules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("operation_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column(
+            "per",
+            sa.Enum("household", "person", name="entitlementunit", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("period_days", sa.Integer(), nullable=False),
+        sa.Column("min_age_years", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "period_days > 0", name=op.f("ck_aid_entitlement_rules_period_positive")
+        ),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_aid_entitlement_rules_quantity_positive")),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["aid_items.id"],
+            name=op.f("fk_aid_entitlement_rules_item_id_aid_items"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["operation_id"],
+            ["operations.id"],
+            name=op.f("fk_aid_entitlement_rules_operation_id_operations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_aid_entitlement_rules")),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("aid_entitlement_rules", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_aid_entitlement_rules_operation_id"), ["operation_id"], unique=False
+        )
+
+    op.create_table(
         "aid_places",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("operation_id", sa.Integer(), nullable=False),
@@ -184,6 +224,65 @@ def upgrade() -> None:
             batch_op.f("ix_aid_balances_operation_id"), ["operation_id"], unique=False
         )
         batch_op.create_index("ix_aid_balances_place_item", ["place_id", "item_id"], unique=False)
+
+    op.create_table(
+        "aid_consultations",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("operation_id", sa.Integer(), nullable=False),
+        sa.Column("place_id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("age_band", sa.String(length=8), nullable=False),
+        sa.Column("sex", sa.String(length=8), nullable=False),
+        sa.Column(
+            "category",
+            sa.Enum(
+                "trauma_injury",
+                "chronic_disease",
+                "maternal",
+                "child_health",
+                "mental_health",
+                "other",
+                name="consultationcategory",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "referral",
+            sa.Enum("none", "hospital", "other", name="referral", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operation_id"],
+            ["operations.id"],
+            name=op.f("fk_aid_consultations_operation_id_operations"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_aid_consultations_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["place_id"], ["aid_places.id"], name=op.f("fk_aid_consultations_place_id_aid_places")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["users.id"],
+            name=op.f("fk_aid_consultations_recorded_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_aid_consultations")),
+    )
+    with op.batch_alter_table("aid_consultations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_aid_consultations_operation_id"), ["operation_id"], unique=False
+        )
+        batch_op.create_index("ix_aid_consultations_place_day", ["place_id", "day"], unique=False)
 
     op.create_table(
         "aid_reorder_levels",
@@ -411,6 +510,8 @@ def upgrade() -> None:
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("movement_id", sa.Integer(), nullable=False),
         sa.Column("content_sha256", sa.String(length=64), nullable=False),
+        sa.Column("override_reason", sa.Text(), nullable=True),
+        sa.Column("overridden_by_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -446,6 +547,12 @@ def upgrade() -> None:
             ["organisation_id"],
             ["organisations.id"],
             name=op.f("fk_aid_distributions_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["overridden_by_id"],
+            ["users.id"],
+            name=op.f("fk_aid_distributions_overridden_by_id_users"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["place_id"], ["aid_places.id"], name=op.f("fk_aid_distributions_place_id_aid_places")
@@ -555,6 +662,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_aid_reorder_levels_operation_id"))
 
     op.drop_table("aid_reorder_levels")
+    with op.batch_alter_table("aid_consultations", schema=None) as batch_op:
+        batch_op.drop_index("ix_aid_consultations_place_day")
+        batch_op.drop_index(batch_op.f("ix_aid_consultations_operation_id"))
+
+    op.drop_table("aid_consultations")
     with op.batch_alter_table("aid_balances", schema=None) as batch_op:
         batch_op.drop_index("ix_aid_balances_place_item")
         batch_op.drop_index(batch_op.f("ix_aid_balances_operation_id"))
@@ -564,6 +676,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_aid_places_operation_id"))
 
     op.drop_table("aid_places")
+    with op.batch_alter_table("aid_entitlement_rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_aid_entitlement_rules_operation_id"))
+
+    op.drop_table("aid_entitlement_rules")
     with op.batch_alter_table("aid_batches", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_aid_batches_operation_id"))
 

@@ -22,6 +22,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from corridor.accounts.models import OrganisationType, Role
+from corridor.aid.models import MovementKind, PlaceKind, PlaceStatus, Service, Unit, WaybillStatus
 from corridor.crossings.models import WG_DOMAINS, DobPrecision, FormState, SubmissionState
 from corridor.crossings.submissions import CHILD_STATUSES, RELATIONSHIPS, REUNIFICATION, SEXES
 from corridor.db.mixins import LawfulBasis
@@ -47,6 +48,12 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     SubmissionState,
     LawfulBasis,
     DobPrecision,
+    PlaceKind,
+    PlaceStatus,
+    Service,
+    Unit,
+    WaybillStatus,
+    MovementKind,
 )
 CROSSING_CHOICES = (
     *sorted(RELATIONSHIPS),

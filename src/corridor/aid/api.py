@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import IntegrityError
@@ -101,6 +101,28 @@ def _entries(lines: list[LineIn]) -> list[stock.Entry]:
 @router.get("/places", response_model=list[PlaceOut])
 def list_places(ctx: OperationContext = Depends(require(Action.AID_READ))) -> list[Place]:
     return places.list_places(ctx.session, operation_id=ctx.operation.id)
+
+
+@router.get("/places.geojson")
+def places_geojson(ctx: OperationContext = Depends(require(Action.AID_READ))) -> dict[str, Any]:
+    """Warehouses and aid points as GeoJSON points, with kind and status (for maps)."""
+    found = places.list_places(ctx.session, operation_id=ctx.operation.id)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+                "properties": {
+                    "id": p.id,
+                    "name": p.name,
+                    "kind": p.kind.value,
+                    "status": p.status.value,
+                },
+            }
+            for p in found
+        ],
+    }
 
 
 @router.post("/places", response_model=PlaceOut, status_code=201)

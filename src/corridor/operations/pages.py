@@ -207,6 +207,14 @@ def _map_layers(operation: Any, has_network: bool) -> list[dict[str, Any]]:
             ("checkpoints", _("Checkpoints"), "checkpoints.geojson"),
         ):
             layers.append({"kind": kind, "label": label, "src": f"{base}/{path}"})
+    if layers:
+        layers.append(
+            {
+                "kind": "aid_points",
+                "label": _("Aid points and warehouses"),
+                "src": f"/api/v1/operations/{operation.slug}/aid/places.geojson",
+            }
+        )
     return layers
 
 

@@ -173,6 +173,7 @@ def _routers() -> list[Any]:
     from corridor.accounts import api as accounts_api
     from corridor.accounts import pages as accounts_pages
     from corridor.aid import api as aid_api
+    from corridor.aid import pages as aid_pages
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
     from corridor.crossings import forms_api, openrosa_api, submissions_api, tally_pages
@@ -211,6 +212,7 @@ def _routers() -> list[Any]:
         tally_pages.router,
         linkage_pages.router,
         tracing_pages.router,
+        aid_pages.router,
     ]
 
 

@@ -155,3 +155,30 @@ WG_DOMAINS = (
     N_("selfcare"),
     N_("communication"),
 )
+
+# corridor.aid.models: PlaceKind, PlaceStatus, Service, Unit, WaybillStatus, MovementKind
+AID_VALUES = (
+    N_("warehouse"),
+    N_("aid_point"),
+    N_("planned"),
+    N_("open"),
+    N_("food"),
+    N_("water"),
+    N_("non_food_items"),
+    N_("medical"),
+    N_("child_friendly_space"),
+    N_("piece"),
+    N_("g"),
+    N_("ml"),
+    N_("draft"),
+    N_("dispatched"),
+    N_("received"),
+    N_("cancelled"),
+    N_("receipt"),
+    N_("dispatch"),
+    N_("waybill_receipt"),
+    N_("distribution"),
+    N_("write_off"),
+    N_("count_adjustment"),
+    N_("reversal"),
+)

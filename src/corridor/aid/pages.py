@@ -1,0 +1,243 @@
+"""HTML pages of aid: the aid points on a map, a place's stock, and the distribution screen.
+
+The distribution screen is where an officer at an aid point serves a family:
+the household's entitlement standing (recorded in the access log, as the API
+does), the items, and the answer: given, or refused with the reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from corridor.accounts.permissions import Action, Scope, decide
+from corridor.aid import catalogue, distributions, entitlements, ledger, places, waybills
+from corridor.aid.models import PlaceKind, RecipientKind
+from corridor.audit.access import record_access
+from corridor.crossings.models import Registration
+from corridor.errors import CorridorError, Forbidden, InvalidInput
+from corridor.operations import service as operations
+from corridor.web.deps import OperationContext, check_csrf, require
+from corridor.web.i18n import gettext as _
+from corridor.web.schemas import RowId
+from corridor.web.templating import N_, flash, render
+
+router = APIRouter(include_in_schema=False)
+ITEM_SLOTS = 4
+
+
+def _may(ctx: OperationContext, action: Action, organisation_id: int) -> bool:
+    """``action`` at a place run by ``organisation_id`` (the API's rule, for the links)."""
+    decision = decide(ctx.principal, ctx.operation.participation, action)
+    return decision.allowed and (
+        decision.scope == Scope.OPERATION or organisation_id in decision.organisation_ids
+    )
+
+
+@router.get("/operations/{slug}/aid")
+def aid_page(
+    request: Request, ctx: OperationContext = Depends(require(Action.AID_READ))
+) -> Response:
+    """Warehouses and aid points on the map and in a table, with their alerts; waybills."""
+    found = places.list_places(ctx.session, operation_id=ctx.operation.id)
+    alerts = {p.id: ledger.alerts(ctx.session, place_id=p.id) for p in found}
+    registration = request.query_params.get("registration") or ""
+    area = operations.get_operation(ctx.session, operation_id=ctx.operation.id).area
+    layers: list[dict[str, Any]] = []
+    if area:
+        layers.append(
+            {
+                "kind": "area",
+                "label": _("Operation area"),
+                "geojson": {"type": "Feature", "geometry": area, "properties": {}},
+            }
+        )
+    layers.append(
+        {
+            "kind": "aid_points",
+            "label": _("Aid points and warehouses"),
+            "src": f"/api/v1/operations/{ctx.operation.slug}/aid/places.geojson",
+        }
+    )
+    return render(
+        request,
+        "aid/overview.html",
+        operation=ctx.operation,
+        places=found,
+        alerts=alerts,
+        waybills=waybills.list_waybills(ctx.session, operation_id=ctx.operation.id)[:20],
+        names={p.id: p.name for p in found},
+        layers=layers,
+        registration=registration,
+    )
+
+
+@router.get("/operations/{slug}/aid/places/{place_id}")
+def place_page(
+    request: Request, place_id: RowId, ctx: OperationContext = Depends(require(Action.AID_READ))
+) -> Response:
+    """What a place holds, item by item and batch by batch, and what needs attention."""
+    place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
+    held = ledger.stock(ctx.session, place_id=place.id)
+    items = {i.id: i for i in catalogue.list_items(ctx.session, operation_id=ctx.operation.id)}
+    totals: dict[int, int] = defaultdict(int)
+    for row in held:
+        totals[row.item_id] += row.quantity
+    return render(
+        request,
+        "aid/place.html",
+        operation=ctx.operation,
+        place=place,
+        items=items,
+        totals=sorted(totals.items(), key=lambda kv: items[kv[0]].code),
+        batches=held,
+        alerts=ledger.alerts(ctx.session, place_id=place.id, held=held),
+        movements=ledger.movements(
+            ctx.session, operation_id=ctx.operation.id, place_id=place.id, limit=20
+        ),
+        may_distribute=place.kind == PlaceKind.AID_POINT
+        and _may(ctx, Action.DISTRIBUTE, place.organisation_id),
+    )
+
+
+def _registration(ctx: OperationContext, raw: str) -> uuid.UUID | None:
+    if not raw:
+        return None
+    try:
+        found = uuid.UUID(raw.strip())
+    except ValueError:
+        raise InvalidInput("registration", "is not a registration reference") from None
+    registration = ctx.session.get(Registration, found)
+    if registration is None or registration.operation_id != ctx.operation.id:
+        raise InvalidInput("registration", "is not a registration of this operation")
+    return found
+
+
+def _screen(
+    request: Request,
+    ctx: OperationContext,
+    place_id: int,
+    *,
+    values: dict[str, str],
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response:
+    place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
+    items = catalogue.list_items(ctx.session, operation_id=ctx.operation.id, active_only=True)
+    held = defaultdict(int)
+    for row in ledger.stock(ctx.session, place_id=place.id):
+        held[row.item_id] += row.quantity
+    standing: list[entitlements.Standing] = []
+    members = None
+    registration = None
+    try:
+        registration = _registration(ctx, values.get("registration", ""))
+    except InvalidInput as exc:
+        error = error or exc.detail
+    if registration is not None:
+        identity = entitlements.identify(
+            ctx.session, operation_id=ctx.operation.id, registration_id=registration
+        )
+        record_access(
+            ctx.session,
+            user_id=ctx.principal.user_id,
+            operation_id=ctx.operation.id,
+            action="aid.entitlement_status",
+            entity_type="entitlement_status",
+            entity_id=str(registration),
+            purpose=distributions.PURPOSE,
+        )
+        standing = entitlements.standing(
+            ctx.session, operation_id=ctx.operation.id, identity=identity, individual=False
+        )
+        members = len(identity.ages)
+    return render(
+        request,
+        "aid/distribute.html",
+        status_code=status_code,
+        operation=ctx.operation,
+        place=place,
+        items=[i for i in items if held.get(i.id)],
+        held=held,
+        names={i.id: i.name for i in items},
+        standing=standing,
+        members=members,
+        registration=registration,
+        values=values,
+        error=error,
+        slots=range(ITEM_SLOTS),
+        distribution_id=values.get("distribution_id") or str(uuid.uuid4()),
+        may_override=decide(
+            ctx.principal, ctx.operation.participation, Action.ENTITLEMENT_OVERRIDE
+        ).allowed,
+    )
+
+
+@router.get("/operations/{slug}/aid/places/{place_id}/distribute")
+def distribute_page(
+    request: Request,
+    place_id: RowId,
+    ctx: OperationContext = Depends(require(Action.DISTRIBUTE)),
+) -> Response:
+    """The screen an officer serves a family from (``?registration=`` from their record)."""
+    return _screen(request, ctx, place_id, values=dict(request.query_params))
+
+
+@router.post("/operations/{slug}/aid/places/{place_id}/distribute")
+async def distribute_submit(
+    request: Request,
+    place_id: RowId,
+    ctx: OperationContext = Depends(require(Action.DISTRIBUTE)),
+) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get("csrf_token"))
+    try:
+        place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
+        if not _may(ctx, Action.DISTRIBUTE, place.organisation_id):
+            raise Forbidden("this aid point is run by another organisation")
+        registration = _registration(ctx, values.get("registration", ""))
+        given = []
+        for slot in range(ITEM_SLOTS):
+            item, quantity = values.get(f"item_{slot}", ""), values.get(f"quantity_{slot}", "")
+            if not item and not quantity:
+                continue
+            if not item.isdigit():
+                raise InvalidInput(f"item_{slot}", "choose an item")
+            given.append(distributions.Given(int(item), quantity))
+        if not given:
+            raise InvalidInput("items", "at least one item is required")
+        recipient = (
+            distributions.Recipient(kind=RecipientKind.HOUSEHOLD, registration_id=registration)
+            if registration is not None
+            else distributions.Recipient(
+                kind=RecipientKind.ANONYMOUS, people_count=values.get("people_count") or "1"
+            )
+        )
+        distributions.distribute(
+            ctx.session,
+            place=place,
+            distribution_id=uuid.UUID(values.get("distribution_id") or str(uuid.uuid4())),
+            organisation_id=place.organisation_id,
+            recipient=recipient,
+            items=given,
+            recorded_by_id=ctx.principal.user_id,
+            override_reason=values.get("override_reason") or None,
+            may_override=decide(
+                ctx.principal, ctx.operation.participation, Action.ENTITLEMENT_OVERRIDE
+            ).allowed,
+        )
+    except (CorridorError, ValueError) as exc:
+        ctx.session.rollback()
+        detail = exc.detail if isinstance(exc, CorridorError) else str(exc)
+        status = exc.status if isinstance(exc, CorridorError) else 422
+        values.pop("distribution_id", None)  # a new attempt is a new distribution
+        return _screen(request, ctx, place_id, values=values, status_code=status, error=detail)
+    flash(request, N_("The distribution has been recorded."))
+    return RedirectResponse(
+        f"/operations/{ctx.operation.slug}/aid/places/{place_id}", status_code=303
+    )

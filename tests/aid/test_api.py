@@ -168,6 +168,15 @@ def test_bad_quantities_are_refused_and_change_nothing(
     assert _stock(api, aid.point.id) == {}
 
 
+def test_a_receipt_dated_in_the_future_is_refused(aid: AidWorld, api: dict[str, Any]) -> None:
+    body = {
+        "lines": [{"item_id": _item(api, "BLANKET"), "quantity": 1}],
+        "occurred_at": "2099-01-01T00:00:00Z",
+    }
+    answer = _post(api, f"/places/{aid.point.id}/receipts", body)
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "occurred_at"
+
+
 def test_unknown_items_and_places_are_named(aid: AidWorld, api: dict[str, Any]) -> None:
     unknown_item = _post(
         api, f"/places/{aid.point.id}/receipts", {"lines": [{"item_id": 999999, "quantity": 1}]}

@@ -22,6 +22,7 @@ from corridor.aid import (
     entitlements,
     ledger,
     places,
+    reports,
     stock,
     waybills,
 )
@@ -33,6 +34,7 @@ from corridor.aid.schemas import (
     ConsultationsIn,
     ConsultationsStored,
     CountIn,
+    DistributedOut,
     DistributionIn,
     DistributionOut,
     EntitlementRuleIn,
@@ -54,6 +56,7 @@ from corridor.aid.schemas import (
     ReversalIn,
     StandingOut,
     StockOut,
+    StockOutOut,
     WaybillIn,
     WaybillOut,
     WaybillReceiptIn,
@@ -61,6 +64,7 @@ from corridor.aid.schemas import (
 )
 from corridor.audit.access import record_access
 from corridor.errors import Forbidden, InvalidInput
+from corridor.operations import service as operations
 from corridor.web.deps import OperationContext, require
 from corridor.web.schemas import RowId
 
@@ -594,3 +598,47 @@ def consultation_counts(
         since=since,
         suppress=not own,
     )
+
+
+# Reports -----------------------------------------------------------------------------
+
+
+def _codes(ctx: OperationContext) -> dict[int, str]:
+    return {i.id: i.code for i in catalogue.list_items(ctx.session, operation_id=ctx.operation.id)}
+
+
+@router.get("/reports/distributions", response_model=list[DistributedOut])
+def distributed_report(
+    since: date | None = None,
+    until: date | None = None,
+    ctx: OperationContext = Depends(require(Action.AID_READ)),
+) -> list[DistributedOut]:
+    """What was distributed per day (the operation's days), aid point and item, in tonnes."""
+    codes = _codes(ctx)
+    timezone = operations.get_operation(ctx.session, operation_id=ctx.operation.id).timezone
+    return [
+        DistributedOut(**vars(row), item_code=codes[row.item_id])
+        for row in reports.distributed(
+            ctx.session,
+            operation_id=ctx.operation.id,
+            timezone=timezone,
+            since=since,
+            until=until,
+        )
+    ]
+
+
+@router.get("/reports/stock-outs", response_model=list[StockOutOut])
+def stock_out_report(
+    until: date | None = None,
+    ctx: OperationContext = Depends(require(Action.AID_READ)),
+) -> list[StockOutOut]:
+    """Days on which a place had none of an item it had held."""
+    codes = _codes(ctx)
+    timezone = operations.get_operation(ctx.session, operation_id=ctx.operation.id).timezone
+    return [
+        StockOutOut(**vars(row), item_code=codes[row.item_id])
+        for row in reports.stock_outs(
+            ctx.session, operation_id=ctx.operation.id, timezone=timezone, until=until
+        )
+    ]

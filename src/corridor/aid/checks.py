@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from corridor.db.types import utcnow
 from corridor.errors import InvalidInput
 
 MAX_QUANTITY = 10**12  # whole base units in one line (a million tonnes in grams)
@@ -63,3 +65,17 @@ def non_negative(value: Any, field: str) -> float:
     if not number >= 0 or number == float("inf"):
         raise InvalidInput(field, "must be zero or more")
     return number
+
+
+CLOCK_SKEW = timedelta(minutes=10)  # a device's clock may run a little ahead
+
+
+def past_moment(value: datetime | None, field: str) -> datetime | None:
+    """A time something happened: aware, and not in the future."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InvalidInput(field, "must include a time zone")
+    if value > utcnow() + CLOCK_SKEW:
+        raise InvalidInput(field, "is in the future")
+    return value

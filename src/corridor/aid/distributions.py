@@ -79,6 +79,7 @@ def distribute(
     and ``may_override`` (a coordinator), and the distribution keeps both.
     """
     kind = checks.choice(RecipientKind, recipient.kind, "recipient.kind")
+    distributed_at = checks.past_moment(distributed_at, "distributed_at")
     people = checks.quantity(recipient.people_count, "recipient.people_count")
     if people > MAX_PEOPLE:
         raise InvalidInput("recipient.people_count", f"must be at most {MAX_PEOPLE}")

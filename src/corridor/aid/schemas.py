@@ -345,3 +345,20 @@ class ConsultationCountOut(BaseModel):
     category: ConsultationCategory
     consultations: int | None = Field(description="null: fewer than 5, not shown")
     referred: int | None
+
+
+class DistributedOut(BaseModel):
+    day: date
+    place_id: int
+    item_id: int
+    item_code: str
+    quantity: int
+    tonnes: float
+
+
+class StockOutOut(BaseModel):
+    place_id: int
+    item_id: int
+    item_code: str
+    days: int
+    last_day: date | None

@@ -40,6 +40,7 @@ def receive(
 ) -> Movement:
     """Stock received from a donor or supplier; batches are created on first receipt."""
     _usable(place)
+    occurred_at = checks.past_moment(occurred_at, "occurred_at")
     if not entries:
         raise InvalidInput("lines", "at least one line is required")
     lines = []

@@ -3,6 +3,7 @@ through the app's own forms and, once, in Chromium."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -157,3 +158,73 @@ def test_an_officer_gives_aid_from_the_place_page_in_chromium(
             site.guard.assert_clean()
         finally:
             site.close()
+
+
+def test_a_waybill_is_drafted_dispatched_and_received_through_the_pages(
+    aid: AidWorld, runtime: Runtime, factory: Factory, stocked: dict[str, Any]
+) -> None:
+    coordinator = factory.user(Organisation(id=aid.lead_id), Role.COORDINATOR)
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    assert sign_in(client, coordinator.login) == 303
+    base = f"/operations/{aid.operation.slug}/aid"
+    token = csrf(client, f"{base}/waybills/new")
+    drafted = client.post(
+        f"{base}/waybills",
+        data={
+            "csrf_token": token,
+            "from_place_id": str(aid.point.id),
+            "to_place_id": str(aid.warehouse.id),
+            "item_0": str(stocked["blankets"]),
+            "quantity_0": "30",
+        },
+        follow_redirects=False,
+    )
+    assert drafted.status_code == 303, drafted.text
+    page_path = drafted.headers["location"]
+    assert client.post(f"{page_path}/dispatch", data={"csrf_token": token}).status_code == 200
+    page = client.get(page_path)
+    line = re.search(r'name="received_(\d+)"', page.text)
+    assert line is not None, "a dispatched waybill offers the receipt form"
+    short = client.post(
+        f"{page_path}/receive", data={"csrf_token": token, f"received_{line.group(1)}": "25"}
+    )
+    assert short.status_code == 422  # five blankets unaccounted for
+    received = client.post(
+        f"{page_path}/receive",
+        data={"csrf_token": token, f"received_{line.group(1)}": "25", f"lost_{line.group(1)}": "5"},
+    )
+    assert received.status_code == 200 and "The waybill has been received." in received.text
+    place = client.get(f"{base}/places/{aid.warehouse.id}")
+    assert re.search(
+        r'data-item="BLANKET"><td><bdi>[^<]+</bdi></td><td class="quantity"><bdi>25<', place.text
+    )
+
+
+def test_a_medical_point_counts_consultations(
+    aid: AidWorld, runtime: Runtime, stocked: dict[str, Any]
+) -> None:
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    assert sign_in(client, stocked["officer"]) == 303
+    path = f"/operations/{aid.operation.slug}/aid/places/{aid.point.id}/consultations"
+    page = client.get(path)
+    tally = re.search(r'name="tally_id" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and tally is not None
+    form = {
+        "csrf_token": csrf(client, path),
+        "tally_id": tally.group(1),
+        "day": "2026-11-20",
+        "age_band": "5_17",
+        "sex": "male",
+        "category": "trauma_injury",
+        "referral": "hospital",
+    }
+    assert client.post(path, data=form).status_code == 200
+    assert client.post(path, data=form).status_code == 200  # the same tally, sent twice
+    counts = client.get(
+        f"/api/v1/operations/{aid.operation.slug}/aid/consultations",
+        params={"place_id": aid.point.id},
+    )
+    assert counts.status_code == 200
+    assert [(c["category"], c["consultations"], c["referred"]) for c in counts.json()] == [
+        ("trauma_injury", 1, 1)
+    ]

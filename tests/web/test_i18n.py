@@ -22,7 +22,16 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from corridor.accounts.models import OrganisationType, Role
-from corridor.aid.models import MovementKind, PlaceKind, PlaceStatus, Service, Unit, WaybillStatus
+from corridor.aid.models import (
+    ConsultationCategory,
+    MovementKind,
+    PlaceKind,
+    PlaceStatus,
+    Referral,
+    Service,
+    Unit,
+    WaybillStatus,
+)
 from corridor.crossings.models import WG_DOMAINS, DobPrecision, FormState, SubmissionState
 from corridor.crossings.submissions import CHILD_STATUSES, RELATIONSHIPS, REUNIFICATION, SEXES
 from corridor.db.mixins import LawfulBasis
@@ -54,6 +63,8 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     Unit,
     WaybillStatus,
     MovementKind,
+    ConsultationCategory,
+    Referral,
 )
 CROSSING_CHOICES = (
     *sorted(RELATIONSHIPS),

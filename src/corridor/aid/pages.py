@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from corridor.accounts.permissions import Action, Scope, decide
-from corridor.aid import catalogue, distributions, entitlements, ledger, places, waybills
-from corridor.aid.models import PlaceKind, RecipientKind
+from corridor.aid import (
+    catalogue,
+    consultations,
+    distributions,
+    entitlements,
+    ledger,
+    places,
+    stock,
+    waybills,
+)
+from corridor.aid.models import ConsultationCategory, PlaceKind, RecipientKind, Referral
 from corridor.audit.access import record_access
-from corridor.crossings.models import Registration
+from corridor.crossings.models import AGE_BANDS, Registration
 from corridor.errors import CorridorError, Forbidden, InvalidInput
 from corridor.operations import service as operations
 from corridor.web.deps import OperationContext, check_csrf, require
@@ -73,6 +83,9 @@ def aid_page(
         names={p.id: p.name for p in found},
         layers=layers,
         registration=registration,
+        may_send_waybills=decide(
+            ctx.principal, ctx.operation.participation, Action.STOCK_WRITE
+        ).allowed,
     )
 
 
@@ -101,6 +114,8 @@ def place_page(
         ),
         may_distribute=place.kind == PlaceKind.AID_POINT
         and _may(ctx, Action.DISTRIBUTE, place.organisation_id),
+        may_count_consultations="medical" in (place.services or [])
+        and _may(ctx, Action.CONSULTATION_WRITE, place.organisation_id),
     )
 
 
@@ -240,4 +255,244 @@ async def distribute_submit(
     flash(request, N_("The distribution has been recorded."))
     return RedirectResponse(
         f"/operations/{ctx.operation.slug}/aid/places/{place_id}", status_code=303
+    )
+
+
+# Waybills ----------------------------------------------------------------------------
+
+
+def _waybill_page(
+    request: Request,
+    ctx: OperationContext,
+    waybill_id: int,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response:
+    waybill = waybills.get(ctx.session, operation_id=ctx.operation.id, waybill_id=waybill_id)
+    found = places.list_places(ctx.session, operation_id=ctx.operation.id)
+    owner = {p.id: p.organisation_id for p in found}
+    items = {i.id: i for i in catalogue.list_items(ctx.session, operation_id=ctx.operation.id)}
+    return render(
+        request,
+        "aid/waybill.html",
+        status_code=status_code,
+        operation=ctx.operation,
+        waybill=waybill,
+        names={p.id: p.name for p in found},
+        items=items,
+        error=error,
+        may_send=_may(ctx, Action.STOCK_WRITE, owner[waybill.from_place_id]),
+        may_receive=_may(ctx, Action.STOCK_WRITE, owner[waybill.to_place_id]),
+    )
+
+
+def _new_waybill_page(
+    request: Request,
+    ctx: OperationContext,
+    *,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response:
+    found = places.list_places(ctx.session, operation_id=ctx.operation.id)
+    return render(
+        request,
+        "aid/waybill_new.html",
+        status_code=status_code,
+        operation=ctx.operation,
+        sources=[p for p in found if _may(ctx, Action.STOCK_WRITE, p.organisation_id)],
+        places=found,
+        items=catalogue.list_items(ctx.session, operation_id=ctx.operation.id, active_only=True),
+        values=values or {},
+        slots=range(ITEM_SLOTS),
+        error=error,
+    )
+
+
+@router.get("/operations/{slug}/aid/waybills/new")
+def new_waybill_page(
+    request: Request, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
+) -> Response:
+    return _new_waybill_page(request, ctx)
+
+
+@router.post("/operations/{slug}/aid/waybills")
+async def create_waybill(
+    request: Request, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
+) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get("csrf_token"))
+    try:
+        source = values.get("from_place_id", "")
+        target = values.get("to_place_id", "")
+        if not source.isdigit() or not target.isdigit():
+            raise InvalidInput("from_place_id", "choose where the waybill leaves from and goes to")
+        place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=int(source))
+        if not _may(ctx, Action.STOCK_WRITE, place.organisation_id):
+            raise Forbidden("this place is run by another organisation")
+        entries = []
+        for slot in range(ITEM_SLOTS):
+            item, quantity = values.get(f"item_{slot}", ""), values.get(f"quantity_{slot}", "")
+            if not item and not quantity:
+                continue
+            if not item.isdigit():
+                raise InvalidInput(f"item_{slot}", "choose an item")
+            entries.append(stock.Entry(int(item), quantity))
+        waybill = waybills.create(
+            ctx.session,
+            operation_id=ctx.operation.id,
+            from_place_id=place.id,
+            to_place_id=int(target),
+            entries=entries,
+            created_by_id=ctx.principal.user_id,
+            carrier=values.get("carrier", ""),
+            notes=values.get("notes", ""),
+        )
+    except CorridorError as exc:
+        ctx.session.rollback()
+        return _new_waybill_page(
+            request, ctx, values=values, status_code=exc.status, error=exc.detail
+        )
+    return RedirectResponse(
+        f"/operations/{ctx.operation.slug}/aid/waybills/{waybill.id}", status_code=303
+    )
+
+
+@router.get("/operations/{slug}/aid/waybills/{waybill_id}")
+def waybill_page(
+    request: Request, waybill_id: RowId, ctx: OperationContext = Depends(require(Action.AID_READ))
+) -> Response:
+    """A waybill: its lines as sent, and as received; the next step for who may take it."""
+    return _waybill_page(request, ctx, waybill_id)
+
+
+@router.post("/operations/{slug}/aid/waybills/{waybill_id}/{step}")
+async def waybill_step(
+    request: Request,
+    waybill_id: RowId,
+    step: str,
+    ctx: OperationContext = Depends(require(Action.STOCK_WRITE)),
+) -> Response:
+    """Dispatch, cancel or receive (each line: received, lost, damaged)."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get("csrf_token"))
+    try:
+        waybill = waybills.get(ctx.session, operation_id=ctx.operation.id, waybill_id=waybill_id)
+        end = waybill.to_place_id if step == "receive" else waybill.from_place_id
+        owner = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=end)
+        if not _may(ctx, Action.STOCK_WRITE, owner.organisation_id):
+            raise Forbidden("this place is run by another organisation")
+        if step == "dispatch":
+            waybills.dispatch(ctx.session, waybill, recorded_by_id=ctx.principal.user_id)
+            message = N_("The waybill has been dispatched.")
+        elif step == "cancel":
+            waybills.cancel(ctx.session, waybill)
+            message = N_("The waybill has been cancelled.")
+        elif step == "receive":
+            arrivals = [
+                waybills.Arrival(
+                    line.id,
+                    values.get(f"received_{line.id}", ""),
+                    values.get(f"lost_{line.id}") or 0,
+                    values.get(f"damaged_{line.id}") or 0,
+                )
+                for line in waybill.lines
+            ]
+            waybills.receive(
+                ctx.session, waybill, arrivals=arrivals, recorded_by_id=ctx.principal.user_id
+            )
+            message = N_("The waybill has been received.")
+        else:
+            raise InvalidInput("step", "must be dispatch, cancel or receive")
+    except CorridorError as exc:
+        ctx.session.rollback()
+        return _waybill_page(request, ctx, waybill_id, status_code=exc.status, error=exc.detail)
+    flash(request, message)
+    return RedirectResponse(
+        f"/operations/{ctx.operation.slug}/aid/waybills/{waybill_id}", status_code=303
+    )
+
+
+# Consultations -----------------------------------------------------------------------
+
+
+def _tally_page(
+    request: Request,
+    ctx: OperationContext,
+    place_id: int,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+) -> Response:
+    place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
+    return render(
+        request,
+        "aid/consultations.html",
+        status_code=status_code,
+        operation=ctx.operation,
+        place=place,
+        counts=consultations.counts(
+            ctx.session, operation_id=ctx.operation.id, place_id=place.id, suppress=False
+        ),
+        categories=[c.value for c in ConsultationCategory],
+        referrals=[r.value for r in Referral],
+        age_bands=AGE_BANDS,
+        today=datetime.now(UTC).date(),
+        tally_id=str(uuid.uuid4()),
+        error=error,
+    )
+
+
+@router.get("/operations/{slug}/aid/places/{place_id}/consultations")
+def consultations_page(
+    request: Request,
+    place_id: RowId,
+    ctx: OperationContext = Depends(require(Action.CONSULTATION_WRITE)),
+) -> Response:
+    """A medical point's tally: one consultation a click, and the day's counts."""
+    return _tally_page(request, ctx, place_id)
+
+
+@router.post("/operations/{slug}/aid/places/{place_id}/consultations")
+async def record_consultation(
+    request: Request,
+    place_id: RowId,
+    ctx: OperationContext = Depends(require(Action.CONSULTATION_WRITE)),
+) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get("csrf_token"))
+    try:
+        place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
+        if not _may(ctx, Action.CONSULTATION_WRITE, place.organisation_id):
+            raise Forbidden("this place is run by another organisation")
+        try:
+            tally_id = uuid.UUID(values.get("tally_id", ""))
+            day = date.fromisoformat(values.get("day", ""))
+        except ValueError:
+            raise InvalidInput("day", "is not a date") from None
+        consultations.record(
+            ctx.session,
+            place=place,
+            tallies=[
+                consultations.Tally(
+                    id=tally_id,
+                    day=day,
+                    age_band=values.get("age_band", ""),
+                    sex=values.get("sex", ""),
+                    category=values.get("category", ""),
+                    referral=values.get("referral") or "none",
+                )
+            ],
+            recorded_by_id=ctx.principal.user_id,
+        )
+    except CorridorError as exc:
+        ctx.session.rollback()
+        return _tally_page(request, ctx, place_id, status_code=exc.status, error=exc.detail)
+    flash(request, N_("The consultation has been counted."))
+    return RedirectResponse(
+        f"/operations/{ctx.operation.slug}/aid/places/{place_id}/consultations", status_code=303
     )

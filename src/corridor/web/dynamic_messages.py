@@ -182,3 +182,14 @@ AID_VALUES = (
     N_("count_adjustment"),
     N_("reversal"),
 )
+
+# corridor.aid.models: ConsultationCategory, Referral ("other" is shared)
+CONSULTATION_VALUES = (
+    N_("trauma_injury"),
+    N_("chronic_disease"),
+    N_("maternal"),
+    N_("child_health"),
+    N_("mental_health"),
+    N_("none"),
+    N_("hospital"),
+)

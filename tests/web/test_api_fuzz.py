@@ -41,6 +41,8 @@ from sqlalchemy import select
 from corridor.accounts import passwords
 from corridor.accounts import service as accounts
 from corridor.accounts.models import Role
+from corridor.aid import catalogue, entitlements, stock, waybills
+from corridor.aid import places as aid_places
 from corridor.db.session import Actor, unit_of_work
 from corridor.jobs import notifications
 from corridor.jobs.models import Job, JobStatus
@@ -136,6 +138,7 @@ def _world(factory: Factory, who: str) -> Identity:
         ]
         session.flush()
         invitation_ids = list(session.scalars(select(Invitation.id)))
+        aid_ids = _aid_world(session, operation.id, lead.id)
         caller = accounts.authenticate_token(session, secret=token)
         assert caller is not None
         token_id = accounts.list_tokens(session, user_id=caller.id)[0].id
@@ -147,8 +150,55 @@ def _world(factory: Factory, who: str) -> Identity:
             "job_id": [job.id],
             "notification_id": [n.id for n in notes],
             "pcode": [row.pcode for row in rows],
+            **aid_ids,
         }
     return Identity(who, token, token_id, dictionaries)
+
+
+def _aid_world(session: Any, operation_id: int, lead_id: int) -> dict[str, list[Any]]:
+    """An open aid point with stock, a warehouse, a draft waybill and a rule."""
+    point, warehouse = (
+        aid_places.create_place(
+            session,
+            operation_id=operation_id,
+            organisation_id=lead_id,
+            kind=kind,
+            name=name,
+            lon=1.5,
+            lat=42.5,
+            status="open",
+            services=["food", "medical"],
+        )
+        for kind, name in (("aid_point", "Fuzz point"), ("warehouse", "Fuzz warehouse"))
+    )
+    blankets = catalogue.item_by_code(session, operation_id=operation_id, code="BLANKET")
+    receipt = stock.receive(
+        session, place=point, entries=[stock.Entry(blankets.id, 1000)], recorded_by_id=None
+    )
+    waybill = waybills.create(
+        session,
+        operation_id=operation_id,
+        from_place_id=point.id,
+        to_place_id=warehouse.id,
+        entries=[stock.Entry(blankets.id, 5)],
+        created_by_id=None,
+    )
+    rule = entitlements.create_rule(
+        session,
+        operation_id=operation_id,
+        name="Two blankets per household per week",
+        item_id=blankets.id,
+        quantity=2,
+        per="household",
+        period_days=7,
+    )
+    return {
+        "place_id": [point.id, warehouse.id],
+        "item_id": [blankets.id],
+        "movement_id": [receipt.id],
+        "waybill_id": [waybill.id],
+        "rule_id": [rule.id],
+    }
 
 
 def _load(request: pytest.FixtureRequest, app: FastAPI, identity: Identity, **extra: Any) -> Any:
@@ -190,17 +240,30 @@ def api_schema(request: pytest.FixtureRequest, app: FastAPI, identity: Identity)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
-
-
-@schema.parametrize()
-@settings(
+# Two halves (aid, and the rest), so that pytest-xdist spreads them over its workers.
+AID_PATHS = r"/aid/"
+FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
     database=None,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@schema.exclude(path_regex=AID_PATHS).parametrize()
+@FUZZ_SETTINGS
 def test_api_conforms_to_its_schema(case: Any, identity: Identity, app: FastAPI) -> None:
+    _conforms(case, identity, app)
+
+
+@schema.include(path_regex=AID_PATHS).parametrize()
+@FUZZ_SETTINGS
+def test_aid_api_conforms_to_its_schema(case: Any, identity: Identity, app: FastAPI) -> None:
+    _conforms(case, identity, app)
+
+
+def _conforms(case: Any, identity: Identity, app: FastAPI) -> None:
     if case.path_parameters and str(case.path_parameters.get("token_id")) == str(identity.token_id):
         # Revoking the caller's own token would leave every later case at 401.
         case.path_parameters["token_id"] = identity.token_id + 1_000_000

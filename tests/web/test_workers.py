@@ -78,34 +78,64 @@ def test_suspending_a_partner_reaches_every_worker_within_a_second(
 
     # A new connection per request, so that both workers get requests.
     with httpx.Client(timeout=5, headers={"Connection": "close"}) as client:
-        # Warm both workers' caches: both must have answered 200 for the partner.
-        seen: set[str] = set()
-        deadline = time.monotonic() + 20
-        while len(seen) < 2 and time.monotonic() < deadline:
-            response = client.get(url, headers=bearer(partner_token))
-            assert response.status_code == 200
-            seen.add(response.headers["x-corridor-worker"])
-        assert len(seen) == 2, "requests never reached the second worker"
-
+        seen = _warm_both(client, url, bearer(partner_token))
         change = client.patch(
             f"{url}/partners/{partner.id}", headers=bearer(lead_token), json={"status": "suspended"}
         )
         assert change.status_code == 200
-        changed_at = time.monotonic()
-        changed_by = change.headers["x-corridor-worker"]
+        _refused_everywhere(client, url, bearer(partner_token), 404, seen, change)
 
-        first_refusal: dict[str, float] = {}
-        late_success: list[str] = []
-        while time.monotonic() - changed_at < 2.0:
-            response = client.get(url, headers=bearer(partner_token))
-            worker = response.headers["x-corridor-worker"]
-            elapsed = time.monotonic() - changed_at
-            if response.status_code == 404:
-                first_refusal.setdefault(worker, elapsed)
-            else:
-                assert response.status_code == 200
-                if worker in first_refusal:
-                    late_success.append(worker)
-        assert set(first_refusal) == seen, f"change saved by {changed_by}; refusals {first_refusal}"
-        assert max(first_refusal.values()) <= 1.0
-        assert late_success == []
+
+def test_a_revoked_api_token_stops_working_in_every_worker_within_a_second(
+    runtime: Runtime, factory: Factory, two_workers: str
+) -> None:
+    user = factory.user(factory.organisation(), Role.COORDINATOR)
+    kept, revoked = factory.token(user), factory.token(user)
+    url = f"{two_workers}/api/v1/me"
+    with httpx.Client(timeout=5, headers={"Connection": "close"}) as client:
+        seen = _warm_both(client, url, bearer(revoked))
+        listed = client.get(f"{two_workers}/api/v1/me/tokens", headers=bearer(kept)).json()
+        token_id = max(t["id"] for t in listed)  # the newer of the two
+        change = client.delete(f"{two_workers}/api/v1/me/tokens/{token_id}", headers=bearer(kept))
+        assert change.status_code == 204
+        _refused_everywhere(client, url, bearer(revoked), 401, seen, change)
+
+
+def _warm_both(client: httpx.Client, url: str, headers: dict[str, str]) -> set[str]:
+    """Both workers answered 200 (their caches hold what the test then changes)."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + 20
+    while len(seen) < 2 and time.monotonic() < deadline:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        seen.add(response.headers["x-corridor-worker"])
+    assert len(seen) == 2, "requests never reached the second worker"
+    return seen
+
+
+def _refused_everywhere(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    refusal: int,
+    seen: set[str],
+    change: httpx.Response,
+) -> None:
+    """Within a second of ``change``, every worker refuses, and none accepts again."""
+    changed_at = time.monotonic()
+    changed_by = change.headers["x-corridor-worker"]
+    first_refusal: dict[str, float] = {}
+    late_success: list[str] = []
+    while time.monotonic() - changed_at < 2.0:
+        response = client.get(url, headers=headers)
+        worker = response.headers["x-corridor-worker"]
+        elapsed = time.monotonic() - changed_at
+        if response.status_code == refusal:
+            first_refusal.setdefault(worker, elapsed)
+        else:
+            assert response.status_code == 200
+            if worker in first_refusal:
+                late_success.append(worker)
+    assert set(first_refusal) == seen, f"change saved by {changed_by}; refusals {first_refusal}"
+    assert max(first_refusal.values()) <= 1.0
+    assert late_success == []

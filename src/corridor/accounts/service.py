@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel import Locale
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from corridor.accounts import passwords, throttle, tokens
@@ -391,6 +392,7 @@ def create_token(
     )
     session.add(token)
     session.flush()
+    changed(session, TOKENS_CACHE)
     return secret, token
 
 
@@ -408,21 +410,58 @@ def revoke_token(session: Session, *, user_id: int, token_id: int) -> ApiToken:
         raise NotFound("no such token")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        changed(session, TOKENS_CACHE)
     session.flush()
     return token
 
 
+TOKENS_CACHE = "accounts.tokens"
+TOKEN_USE_NOTED_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class LiveToken:
+    id: int
+    user_id: int
+    expires_at: datetime | None
+
+
+def _load_tokens(session: Session) -> dict[bytes, LiveToken]:
+    return {
+        token_hash: LiveToken(token_id, user_id, expires_at)
+        for token_hash, token_id, user_id, expires_at in session.execute(
+            select(ApiToken.token_hash, ApiToken.id, ApiToken.user_id, ApiToken.expires_at).where(
+                ApiToken.revoked_at.is_(None)
+            )
+        )
+    }
+
+
+_token_noted: dict[int, datetime] = {}
+
+
+def token_user_id(session: Session, *, secret: str) -> int | None:
+    """The user a live, unexpired API token belongs to, or None.
+
+    Answered from each worker's copy of the live tokens (only their SHA-256),
+    read again when a token is created or revoked: every API request carries
+    its token, and reading it took two queries. A revocation reaches every
+    worker within the cache's check interval, as for device credentials.
+    Whether the user is still active is the caller's check (``principal_for``).
+    """
+    live = worker_cache(session, TOKENS_CACHE, _load_tokens).get(session).get(tokens.digest(secret))
+    now = utcnow()
+    if live is None or (live.expires_at is not None and live.expires_at <= now):
+        return None
+    noted = _token_noted.get(live.id)
+    if noted is None or now - noted > TOKEN_USE_NOTED_EVERY:
+        _token_noted[live.id] = now  # when it was last used, every five minutes per worker
+        session.execute(update(ApiToken).where(ApiToken.id == live.id).values(last_used_at=now))
+    return live.user_id
+
+
 def authenticate_token(session: Session, *, secret: str) -> User | None:
     """The active user a live token belongs to, or None."""
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(secret)))
-    now = utcnow()
-    if token is None or token.revoked_at is not None:
-        return None
-    if token.expires_at is not None and token.expires_at <= now:
-        return None
-    user = session.get(User, token.user_id)
-    if user is None or not user.active:
-        return None
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now
-    return user
+    user_id = token_user_id(session, secret=secret)
+    user = session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.active else None

@@ -28,7 +28,6 @@ from corridor.aid.models import (
 )
 from corridor.crossings.models import Registration
 from corridor.db.mixins import LawfulBasis
-from corridor.db.types import utcnow
 from corridor.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 PURPOSE = "aid_distribution"
@@ -133,6 +132,7 @@ def distribute(
         recorded_by_id=recorded_by_id,
         occurred_at=distributed_at,
         reference=f"distribution {distribution_id}",
+        flush=False,
     )
     distribution = Distribution(
         id=distribution_id,
@@ -144,9 +144,9 @@ def distribute(
         person_id=recipient.person_id,
         household_id=recipient.household_id,
         people_count=people,
-        distributed_at=distributed_at or movement.occurred_at or utcnow(),
+        distributed_at=movement.occurred_at,
         recorded_by_id=recorded_by_id,
-        movement_id=movement.id,
+        movement=movement,
         content_sha256=digest,
         override_reason=overridden,
         overridden_by_id=recorded_by_id if overridden else None,

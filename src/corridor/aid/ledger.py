@@ -77,11 +77,14 @@ def post(
     write_off_reason: WriteOffReason | None = None,
     reverses_id: int | None = None,
     waybill_id: int | None = None,
+    flush: bool = True,
 ) -> Movement:
     """Post a movement and move its balances; ``OutOfStock`` if one would go below zero.
 
     The caller's transaction is left unusable for this movement on failure:
     like every service, this one leaves commit and rollback to the caller.
+    ``flush=False``: the caller adds what refers to the movement and flushes
+    once (one round of inserts, one append to the audit chain).
     """
     lines = [line for line in lines if line.quantity]
     if not lines:
@@ -112,7 +115,8 @@ def post(
         for line in lines
     ]
     session.add(movement)
-    session.flush()
+    if flush:
+        session.flush()
     return movement
 
 

@@ -376,6 +376,8 @@ class Distribution(PersonalDataMixin, InOperation, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
 
+    movement: Mapped[Movement] = relationship()
+
     audit_entity = "aid_distribution"
 
 

@@ -88,10 +88,10 @@ def _principal(request: Request, session: Session) -> Principal | None:
         scheme, _sep, credential = header.partition(" ")
         if scheme.lower() != "bearer" or not credential.strip():
             raise Unauthenticated("use an API token: Authorization: Bearer <token>")
-        user = accounts.authenticate_token(session, secret=credential.strip())
-        if user is None:
+        user_id = accounts.token_user_id(session, secret=credential.strip())
+        if user_id is None:
             raise Unauthenticated("the API token is invalid, expired or revoked")
-        principal = accounts.principal_for(session, user_id=user.id)
+        principal = accounts.principal_for(session, user_id=user_id)
     else:
         user_id = request.session.get("uid")
         if not isinstance(user_id, int):

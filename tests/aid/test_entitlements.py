@@ -17,6 +17,7 @@ from corridor.audit.models import AccessLogEntry
 from corridor.crossings.models import RegistrationMember
 from corridor.db.session import Actor, unit_of_work
 from corridor.linkage.models import PersonAlias
+from corridor.operations.models import Operation
 from corridor.runtime import Runtime
 from corridor.web.app import create_app
 from tests.factories import Factory
@@ -220,3 +221,40 @@ def test_the_status_lookup_and_overrides_over_the_api(
             .where(AccessLogEntry.entity_type == "entitlement_status")
         )
     assert logged == 1
+
+
+def test_an_officer_of_another_organisation_finds_the_household_and_no_more(
+    runtime: Runtime, world: dict[str, Any], factory: Factory
+) -> None:
+    _halabis(runtime, world)  # registered by the lead organisation
+    partner = factory.organisation()
+    with unit_of_work(runtime.factory) as session:
+        operation = session.get_one(Operation, world["id"])
+    factory.join(operation, partner)
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    url = f"/api/v1/operations/{world['slug']}/aid/recipients"
+    officer = bearer(factory.token(factory.user(partner, Role.FIELD_OFFICER)))
+    viewer = bearer(factory.token(factory.user(partner, Role.VIEWER)))
+    found = client.get(
+        url, params={"given_name": "Khaled", "family_name": "Al-Halabi"}, headers=officer
+    )
+    assert found.status_code == 200, found.text
+    (household,) = found.json()
+    assert set(household) == {
+        "registration_id",
+        "name",
+        "household_members",
+        "probability",
+        "rules",
+    }
+    assert "خالد" in household["name"] and household["household_members"] == 3
+    parcel = next(r for r in household["rules"] if r["item_id"] == world["items"]["FOOD-PARCEL"])
+    assert parcel["remaining"] == 1
+    assert client.get(url, params={"given_name": "Khaled"}, headers=viewer).status_code == 403
+    with unit_of_work(runtime.factory) as session:
+        logged = set(
+            session.scalars(
+                select(AccessLogEntry.entity_type).where(AccessLogEntry.action.like("aid.%"))
+            )
+        )
+    assert logged == {"recipient_search", "registration"}

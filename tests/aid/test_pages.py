@@ -90,6 +90,12 @@ def test_pages_show_stock_and_a_distribution_is_given_once_per_entitlement(
     page = client.get(f"{base}/places/{aid.point.id}")
     assert page.status_code == 200 and 'data-item="BLANKET"' in page.text
 
+    search = client.get(
+        f"{base}/places/{aid.point.id}/distribute",
+        params={"given_name": "خالد", "family_name": "الحلبي"},
+    )
+    assert search.status_code == 200
+    assert f"distribute?registration={registration}" in search.text  # found by name
     screen_path = f"{base}/places/{aid.point.id}/distribute?registration={registration}"
     screen = client.get(screen_path)
     assert screen.status_code == 200 and "One food parcel per household" in screen.text

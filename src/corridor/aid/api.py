@@ -22,6 +22,7 @@ from corridor.aid import (
     entitlements,
     ledger,
     places,
+    recipients,
     reports,
     stock,
     waybills,
@@ -52,6 +53,7 @@ from corridor.aid.schemas import (
     PlaceOut,
     PlaceUpdate,
     ReceiptIn,
+    RecipientFoundOut,
     ReorderLevelIn,
     ReversalIn,
     StandingOut,
@@ -510,6 +512,51 @@ def update_rule(
     return rule
 
 
+def _standing_out(found: list[entitlements.Standing]) -> list[StandingOut]:
+    return [
+        StandingOut(
+            rule_id=s.rule.id,
+            rule=s.rule.name,
+            item_id=s.rule.item_id,
+            allowance=s.allowance,
+            received=s.received,
+            remaining=s.remaining,
+            next_on=s.next_on,
+        )
+        for s in found
+    ]
+
+
+@router.get("/recipients", response_model=list[RecipientFoundOut])
+def find_recipients(
+    given_name: Annotated[str, Query(min_length=1, max_length=100)],
+    family_name: Annotated[str, Query(max_length=100)] = "",
+    father_name: Annotated[str, Query(max_length=100)] = "",
+    age: Annotated[str, Query(max_length=10)] = "",
+    ctx: OperationContext = Depends(require(Action.DISTRIBUTE)),
+) -> list[RecipientFoundOut]:
+    """The household in front of an officer, among all registered in the operation: its
+    name, size and entitlements only, whichever organisation registered it (logged)."""
+    return [
+        RecipientFoundOut(
+            registration_id=f.registration_id,
+            name=f.name,
+            household_members=f.household_members,
+            probability=f.probability,
+            rules=_standing_out(f.standing),
+        )
+        for f in recipients.search(
+            ctx.session,
+            operation_id=ctx.operation.id,
+            user_id=ctx.principal.user_id,
+            given_name=given_name,
+            family_name=family_name,
+            father_name=father_name,
+            age=age,
+        )
+    ]
+
+
 @router.get("/entitlements", response_model=EntitlementStatusOut)
 def entitlement_status(
     registration_id: Annotated[uuid.UUID | None, Query()] = None,
@@ -540,23 +587,14 @@ def entitlement_status(
     )
     return EntitlementStatusOut(
         household_members=len(identity.ages),
-        rules=[
-            StandingOut(
-                rule_id=s.rule.id,
-                rule=s.rule.name,
-                item_id=s.rule.item_id,
-                allowance=s.allowance,
-                received=s.received,
-                remaining=s.remaining,
-                next_on=s.next_on,
-            )
-            for s in entitlements.standing(
+        rules=_standing_out(
+            entitlements.standing(
                 ctx.session,
                 operation_id=ctx.operation.id,
                 identity=identity,
                 individual=individual,
             )
-        ],
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from corridor.aid import (
     entitlements,
     ledger,
     places,
+    recipients,
     stock,
     waybills,
 )
@@ -170,6 +171,18 @@ def _screen(
             ctx.session, operation_id=ctx.operation.id, identity=identity, individual=False
         )
         members = len(identity.ages)
+    found: list[recipients.Found] | None = None
+    if registration is None and values.get("given_name", "").strip():
+        try:
+            found = recipients.search(
+                ctx.session,
+                operation_id=ctx.operation.id,
+                user_id=ctx.principal.user_id,
+                given_name=values.get("given_name", ""),
+                family_name=values.get("family_name", ""),
+            )
+        except InvalidInput as exc:
+            error = error or exc.detail
     return render(
         request,
         "aid/distribute.html",
@@ -181,6 +194,7 @@ def _screen(
         names={i.id: i.name for i in items},
         standing=standing,
         members=members,
+        found=found,
         registration=registration,
         values=values,
         error=error,

@@ -362,3 +362,13 @@ class StockOutOut(BaseModel):
     item_code: str
     days: int
     last_day: date | None
+
+
+class RecipientFoundOut(BaseModel):
+    """What an officer who distributes may know of a registered household."""
+
+    registration_id: uuid.UUID
+    name: str
+    household_members: int
+    probability: float
+    rules: list[StandingOut]

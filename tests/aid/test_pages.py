@@ -234,3 +234,55 @@ def test_a_medical_point_counts_consultations(
     assert [(c["category"], c["consultations"], c["referred"]) for c in counts.json()] == [
         ("trauma_injury", 1, 1)
     ]
+
+
+def test_stock_is_received_and_written_off_from_the_place_page(
+    aid: AidWorld, runtime: Runtime, factory: Factory, stocked: dict[str, Any]
+) -> None:
+    client = TestClient(create_app(runtime=runtime, start_jobs=False))
+    assert sign_in(client, stocked["officer"]) == 303
+    path = f"/operations/{aid.operation.slug}/aid/places/{aid.warehouse.id}"
+    token = csrf(client, path)
+    received = client.post(
+        f"{path}/receipts",
+        data={
+            "csrf_token": token,
+            "item": str(stocked["parcels"]),
+            "quantity": "40",
+            "batch": "FP-9",
+            "expires_on": "2031-01-31",
+            "counterpart": "Donor B",
+        },
+    )
+    assert received.status_code == 200 and "The stock has been received." in received.text
+    fractional = client.post(
+        f"{path}/receipts",
+        data={"csrf_token": token, "item": str(stocked["blankets"]), "quantity": "2.5"},
+    )
+    assert fractional.status_code == 422 and "whole number" in fractional.text
+    written_off = client.post(
+        f"{path}/write-offs",
+        data={
+            "csrf_token": token,
+            "item": str(stocked["parcels"]),
+            "quantity": "4",
+            "batch": "FP-9",
+            "reason": "damage",
+        },
+    )
+    assert written_off.status_code == 200 and "The stock has been written off." in written_off.text
+    assert re.search(
+        r'data-item="FOOD-PARCEL"><td><bdi>[^<]+</bdi></td><td class="quantity"><bdi>36<',
+        written_off.text,
+    )
+    # A partner's officer sees the stock but may not move it.
+    partner = factory.user(Organisation(id=aid.partner_id), Role.FIELD_OFFICER)
+    other = TestClient(create_app(runtime=runtime, start_jobs=False))
+    assert sign_in(other, partner.login) == 303
+    page = other.get(path)
+    assert page.status_code == 200 and 'id="receipt-form"' not in page.text
+    refused = other.post(
+        f"{path}/receipts",
+        data={"csrf_token": csrf(other, path), "item": str(stocked["parcels"]), "quantity": "1"},
+    )
+    assert refused.status_code == 403

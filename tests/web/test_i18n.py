@@ -31,6 +31,7 @@ from corridor.aid.models import (
     Service,
     Unit,
     WaybillStatus,
+    WriteOffReason,
 )
 from corridor.crossings.models import WG_DOMAINS, DobPrecision, FormState, SubmissionState
 from corridor.crossings.submissions import CHILD_STATUSES, RELATIONSHIPS, REUNIFICATION, SEXES
@@ -65,6 +66,7 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     MovementKind,
     ConsultationCategory,
     Referral,
+    WriteOffReason,
 )
 CROSSING_CHOICES = (
     *sorted(RELATIONSHIPS),

@@ -27,7 +27,13 @@ from corridor.aid import (
     stock,
     waybills,
 )
-from corridor.aid.models import ConsultationCategory, PlaceKind, RecipientKind, Referral
+from corridor.aid.models import (
+    ConsultationCategory,
+    PlaceKind,
+    RecipientKind,
+    Referral,
+    WriteOffReason,
+)
 from corridor.audit.access import record_access
 from corridor.crossings.models import AGE_BANDS, Registration
 from corridor.errors import CorridorError, Forbidden, InvalidInput
@@ -95,6 +101,18 @@ def place_page(
     request: Request, place_id: RowId, ctx: OperationContext = Depends(require(Action.AID_READ))
 ) -> Response:
     """What a place holds, item by item and batch by batch, and what needs attention."""
+    return _place_page(request, ctx, place_id)
+
+
+def _place_page(
+    request: Request,
+    ctx: OperationContext,
+    place_id: int,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
     place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
     held = ledger.stock(ctx.session, place_id=place.id)
     items = {i.id: i for i in catalogue.list_items(ctx.session, operation_id=ctx.operation.id)}
@@ -104,6 +122,9 @@ def place_page(
     return render(
         request,
         "aid/place.html",
+        status_code=status_code,
+        error=error,
+        values=values or {},
         operation=ctx.operation,
         place=place,
         items=items,
@@ -117,6 +138,79 @@ def place_page(
         and _may(ctx, Action.DISTRIBUTE, place.organisation_id),
         may_count_consultations="medical" in (place.services or [])
         and _may(ctx, Action.CONSULTATION_WRITE, place.organisation_id),
+        may_move_stock=_may(ctx, Action.STOCK_WRITE, place.organisation_id),
+        write_off_reasons=[r.value for r in WriteOffReason],
+    )
+
+
+@router.post("/operations/{slug}/aid/places/{place_id}/receipts")
+async def receipt_submit(
+    request: Request, place_id: RowId, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
+) -> Response:
+    """Stock received from a donor or supplier."""
+    return await _stock_movement(request, ctx, place_id, "receipts")
+
+
+@router.post("/operations/{slug}/aid/places/{place_id}/write-offs")
+async def write_off_submit(
+    request: Request, place_id: RowId, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
+) -> Response:
+    """Stock lost, damaged or expired."""
+    return await _stock_movement(request, ctx, place_id, "write-offs")
+
+
+async def _stock_movement(
+    request: Request, ctx: OperationContext, place_id: int, movement: str
+) -> Response:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get("csrf_token"))
+    try:
+        place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
+        if not _may(ctx, Action.STOCK_WRITE, place.organisation_id):
+            raise Forbidden("this place is run by another organisation")
+        item = values.get("item", "")
+        if not item.isdigit():
+            raise InvalidInput("item", "choose an item")
+        try:
+            expires = values.get("expires_on", "")
+            expires_on = date.fromisoformat(expires) if expires else None
+        except ValueError:
+            raise InvalidInput("expires_on", "is not a date") from None
+        entry = stock.Entry(
+            int(item),
+            values.get("quantity", ""),
+            batch=values.get("batch") or None,
+            expires_on=expires_on,
+        )
+        if movement == "receipts":
+            stock.receive(
+                ctx.session,
+                place=place,
+                entries=[entry],
+                recorded_by_id=ctx.principal.user_id,
+                counterpart=values.get("counterpart", ""),
+                reference=values.get("reference", ""),
+            )
+            message = N_("The stock has been received.")
+        else:
+            stock.write_off(
+                ctx.session,
+                place=place,
+                entries=[entry],
+                reason=values.get("reason", ""),
+                note=values.get("note", ""),
+                recorded_by_id=ctx.principal.user_id,
+            )
+            message = N_("The stock has been written off.")
+    except CorridorError as exc:
+        ctx.session.rollback()
+        return _place_page(
+            request, ctx, place_id, status_code=exc.status, error=exc.detail, values=values
+        )
+    flash(request, message)
+    return RedirectResponse(
+        f"/operations/{ctx.operation.slug}/aid/places/{place_id}", status_code=303
     )
 
 

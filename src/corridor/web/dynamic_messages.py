@@ -193,3 +193,10 @@ CONSULTATION_VALUES = (
     N_("none"),
     N_("hospital"),
 )
+
+# corridor.aid.models.WriteOffReason
+WRITE_OFF_REASONS = (
+    N_("loss"),
+    N_("damage"),
+    N_("expiry"),
+)

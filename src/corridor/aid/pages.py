@@ -47,6 +47,29 @@ router = APIRouter(include_in_schema=False)
 ITEM_SLOTS = 4
 
 
+async def _form_values(request: Request) -> dict[str, str]:
+    """A posted form's text fields, once its CSRF token is checked."""
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_csrf(request, values.get("csrf_token"))
+    return values
+
+
+def _item_slots(values: dict[str, str]) -> list[tuple[int, str]]:
+    """The (item id, quantity as typed) of the filled item rows of a form."""
+    filled = []
+    for slot in range(ITEM_SLOTS):
+        item, quantity = values.get(f"item_{slot}", ""), values.get(f"quantity_{slot}", "")
+        if not item and not quantity:
+            continue
+        if not item.isdigit():
+            raise InvalidInput(f"item_{slot}", "choose an item")
+        filled.append((int(item), quantity))
+    if not filled:
+        raise InvalidInput("items", "at least one item is required")
+    return filled
+
+
 def _may(ctx: OperationContext, action: Action, organisation_id: int) -> bool:
     """``action`` at a place run by ``organisation_id`` (the API's rule, for the links)."""
     decision = decide(ctx.principal, ctx.operation.participation, action)
@@ -162,9 +185,7 @@ async def write_off_submit(
 async def _stock_movement(
     request: Request, ctx: OperationContext, place_id: int, movement: str
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get("csrf_token"))
+    values = await _form_values(request)
     try:
         place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
         if not _may(ctx, Action.STOCK_WRITE, place.organisation_id):
@@ -316,24 +337,13 @@ async def distribute_submit(
     place_id: RowId,
     ctx: OperationContext = Depends(require(Action.DISTRIBUTE)),
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get("csrf_token"))
+    values = await _form_values(request)
     try:
         place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
         if not _may(ctx, Action.DISTRIBUTE, place.organisation_id):
             raise Forbidden("this aid point is run by another organisation")
         registration = _registration(ctx, values.get("registration", ""))
-        given = []
-        for slot in range(ITEM_SLOTS):
-            item, quantity = values.get(f"item_{slot}", ""), values.get(f"quantity_{slot}", "")
-            if not item and not quantity:
-                continue
-            if not item.isdigit():
-                raise InvalidInput(f"item_{slot}", "choose an item")
-            given.append(distributions.Given(int(item), quantity))
-        if not given:
-            raise InvalidInput("items", "at least one item is required")
+        given = [distributions.Given(item, quantity) for item, quantity in _item_slots(values)]
         recipient = (
             distributions.Recipient(kind=RecipientKind.HOUSEHOLD, registration_id=registration)
             if registration is not None
@@ -429,9 +439,7 @@ def new_waybill_page(
 async def create_waybill(
     request: Request, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get("csrf_token"))
+    values = await _form_values(request)
     try:
         source = values.get("from_place_id", "")
         target = values.get("to_place_id", "")
@@ -440,14 +448,7 @@ async def create_waybill(
         place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=int(source))
         if not _may(ctx, Action.STOCK_WRITE, place.organisation_id):
             raise Forbidden("this place is run by another organisation")
-        entries = []
-        for slot in range(ITEM_SLOTS):
-            item, quantity = values.get(f"item_{slot}", ""), values.get(f"quantity_{slot}", "")
-            if not item and not quantity:
-                continue
-            if not item.isdigit():
-                raise InvalidInput(f"item_{slot}", "choose an item")
-            entries.append(stock.Entry(int(item), quantity))
+        entries = [stock.Entry(item, quantity) for item, quantity in _item_slots(values)]
         waybill = waybills.create(
             ctx.session,
             operation_id=ctx.operation.id,
@@ -484,9 +485,7 @@ async def waybill_step(
     ctx: OperationContext = Depends(require(Action.STOCK_WRITE)),
 ) -> Response:
     """Dispatch, cancel or receive (each line: received, lost, damaged)."""
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get("csrf_token"))
+    values = await _form_values(request)
     try:
         waybill = waybills.get(ctx.session, operation_id=ctx.operation.id, waybill_id=waybill_id)
         end = waybill.to_place_id if step == "receive" else waybill.from_place_id
@@ -570,9 +569,7 @@ async def record_consultation(
     place_id: RowId,
     ctx: OperationContext = Depends(require(Action.CONSULTATION_WRITE)),
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get("csrf_token"))
+    values = await _form_values(request)
     try:
         place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
         if not _may(ctx, Action.CONSULTATION_WRITE, place.organisation_id):

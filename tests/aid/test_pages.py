@@ -111,6 +111,11 @@ def test_pages_show_stock_and_a_distribution_is_given_once_per_entitlement(
         f"{base}/places/{aid.point.id}/distribute", data=form, follow_redirects=False
     )
     assert given.status_code == 303, given.text
+    front = client.get(f"/operations/{aid.operation.slug}")
+    summary = re.search(r'id="aid-summary".*?</section>', front.text, re.S)
+    assert summary is not None
+    figures = re.findall(r"<dd><bdi>(\d+)</bdi></dd>", summary.group(0))
+    assert figures == ["2", "1", "0"]  # open aid points, distributions today, alerts
     again = client.post(f"{base}/places/{aid.point.id}/distribute", data=form)
     assert again.status_code == 409 and "entitlement exceeded" in again.text
     with unit_of_work(runtime.factory) as session:

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from corridor.aid.models import Item, Movement, MovementKind, MovementLine
+from corridor.aid import ledger
+from corridor.aid.models import (
+    Distribution,
+    Item,
+    Movement,
+    MovementKind,
+    MovementLine,
+    Place,
+    PlaceKind,
+    PlaceStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -137,3 +147,35 @@ def stock_outs(
             StockOut(place_id, item_id, len(out_days), max(out_days) if out_days else None)
         )
     return found
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The aid part of an operation's front page."""
+
+    places: int
+    open_aid_points: int
+    distributions_today: int
+    alerts: int
+
+
+def summary(session: Session, *, operation_id: int, timezone: str = "UTC") -> Summary:
+    found = list(session.scalars(select(Place).where(Place.operation_id == operation_id)))
+    zone = ZoneInfo(timezone)
+    start = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = session.scalar(
+        select(func.count())
+        .select_from(Distribution)
+        .where(
+            Distribution.operation_id == operation_id,
+            Distribution.distributed_at >= start.astimezone(UTC),
+        )
+    )
+    return Summary(
+        places=len(found),
+        open_aid_points=sum(
+            1 for p in found if p.kind == PlaceKind.AID_POINT and p.status == PlaceStatus.OPEN
+        ),
+        distributions_today=today or 0,
+        alerts=sum(len(ledger.alerts(session, place_id=p.id)) for p in found),
+    )

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from corridor.accounts import service as accounts
 from corridor.accounts.permissions import Action, decide
+from corridor.aid import reports as aid_reports
 from corridor.audit import service as audit
 from corridor.crossings import sync as crossings
 from corridor.errors import CorridorError, InvalidInput
@@ -157,6 +158,9 @@ def _overview(
     ).allowed
     has_network = bool(networks.list_networks(ctx.session, operation_id=operation.id))
     crossing_totals = crossings.totals(ctx.session, operation_id=operation.id)
+    aid_summary = aid_reports.summary(
+        ctx.session, operation_id=operation.id, timezone=operation.timezone
+    )
     i18n.set_language(getattr(request.state, "language", i18n.DEFAULT_LANGUAGE))
     map_layers = _map_layers(operation, has_network)
     return render(
@@ -179,6 +183,7 @@ def _overview(
         has_network=has_network,
         map_layers=map_layers,
         crossing_totals=crossing_totals,
+        aid_summary=aid_summary,
     )
 
 

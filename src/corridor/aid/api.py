@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import IntegrityError
 
-from corridor.accounts.permissions import Action, Scope, decide
+from corridor.accounts.permissions import Action, Decision, Scope, decide
 from corridor.aid import (
     catalogue,
     consultations,
@@ -64,7 +64,6 @@ from corridor.aid.schemas import (
     WaybillReceiptIn,
     WriteOffIn,
 )
-from corridor.audit.access import record_access
 from corridor.errors import Forbidden, InvalidInput
 from corridor.operations import service as operations
 from corridor.web.deps import OperationContext, require
@@ -73,11 +72,13 @@ from corridor.web.schemas import RowId
 router = APIRouter(prefix="/api/v1/operations/{slug}/aid", tags=["aid"])
 
 
-def _runs(ctx: OperationContext, organisation_id: int) -> None:
+def reaches_place(decision: Decision, organisation_id: int) -> bool:
     """Stock of a place is moved by its organisation, unless the grant spans the operation."""
-    if ctx.decision.scope != Scope.OPERATION and organisation_id not in (
-        ctx.decision.organisation_ids
-    ):
+    return decision.scope == Scope.OPERATION or organisation_id in decision.organisation_ids
+
+
+def _runs(ctx: OperationContext, organisation_id: int) -> None:
+    if not reaches_place(ctx.decision, organisation_id):
         raise Forbidden("this place is run by another organisation")
 
 
@@ -569,33 +570,16 @@ def entitlement_status(
     whichever organisation registered them, and recorded in the access log."""
     if registration_id is None and person_id is None and household_id is None:
         raise InvalidInput("registration_id", "name a registration, person or household")
-    identity = entitlements.identify(
+    identity, standing = entitlements.look_up(
         ctx.session,
         operation_id=ctx.operation.id,
+        user_id=ctx.principal.user_id,
         registration_id=registration_id,
         person_id=person_id,
         household_id=household_id,
+        individual=individual,
     )
-    record_access(
-        ctx.session,
-        user_id=ctx.principal.user_id,
-        operation_id=ctx.operation.id,
-        action="aid.entitlement_status",
-        entity_type="entitlement_status",
-        entity_id=str(household_id or person_id or registration_id),
-        purpose=distributions.PURPOSE,
-    )
-    return EntitlementStatusOut(
-        household_members=len(identity.ages),
-        rules=_standing_out(
-            entitlements.standing(
-                ctx.session,
-                operation_id=ctx.operation.id,
-                identity=identity,
-                individual=individual,
-            )
-        ),
-    )
+    return EntitlementStatusOut(household_members=len(identity.ages), rules=_standing_out(standing))
 
 
 # Consultations -----------------------------------------------------------------------

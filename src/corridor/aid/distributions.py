@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from corridor.aid import catalogue, checks, entitlements, ledger
 from corridor.aid.models import (
+    DISTRIBUTION_PURPOSE,
     Distribution,
     MovementKind,
     Place,
@@ -30,7 +31,7 @@ from corridor.crossings.models import Registration
 from corridor.db.mixins import LawfulBasis
 from corridor.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-PURPOSE = "aid_distribution"
+PURPOSE = DISTRIBUTION_PURPOSE
 MAX_PEOPLE = 1000
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from corridor.aid import checks
 from corridor.aid.models import (
+    DISTRIBUTION_PURPOSE,
     Distribution,
     EntitlementRule,
     EntitlementUnit,
@@ -33,6 +34,7 @@ from corridor.aid.models import (
     Movement,
     MovementLine,
 )
+from corridor.audit.access import record_access
 from corridor.crossings.models import RegistrationMember
 from corridor.db.types import utcnow
 from corridor.errors import Conflict, InvalidInput, NotFound
@@ -324,6 +326,38 @@ def _received(
         )
     ).one()
     return int(row[0] or 0), row[1]
+
+
+def look_up(
+    session: Session,
+    *,
+    operation_id: int,
+    user_id: int,
+    registration_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+    individual: bool = False,
+) -> tuple[Identity, list[Standing]]:
+    """A recipient's standing as an officer asks for it: written to the access log."""
+    identity = identify(
+        session,
+        operation_id=operation_id,
+        registration_id=registration_id,
+        person_id=person_id,
+        household_id=household_id,
+    )
+    record_access(
+        session,
+        user_id=user_id,
+        operation_id=operation_id,
+        action="aid.entitlement_status",
+        entity_type="entitlement_status",
+        entity_id=str(household_id or person_id or registration_id),
+        purpose=DISTRIBUTION_PURPOSE,
+    )
+    return identity, standing(
+        session, operation_id=operation_id, identity=identity, individual=individual
+    )
 
 
 def breaches(standings: list[Standing], asked: dict[int, int]) -> list[Standing]:

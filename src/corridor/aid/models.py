@@ -35,6 +35,9 @@ from corridor.db.base import Base
 from corridor.db.mixins import InOperation, PersonalDataMixin
 from corridor.db.types import UTCDateTime, str_enum, utcnow
 
+# What a distribution, and every lookup made to serve one, is for.
+DISTRIBUTION_PURPOSE = "aid_distribution"
+
 
 class PlaceKind(enum.StrEnum):
     WAREHOUSE = "warehouse"

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from corridor.accounts.permissions import Action, Scope, decide
+from corridor.accounts.permissions import Action, decide
 from corridor.aid import (
     catalogue,
     consultations,
@@ -27,6 +27,7 @@ from corridor.aid import (
     stock,
     waybills,
 )
+from corridor.aid.api import reaches_place
 from corridor.aid.models import (
     ConsultationCategory,
     PlaceKind,
@@ -34,7 +35,6 @@ from corridor.aid.models import (
     Referral,
     WriteOffReason,
 )
-from corridor.audit.access import record_access
 from corridor.crossings.models import AGE_BANDS, Registration
 from corridor.errors import CorridorError, Forbidden, InvalidInput
 from corridor.operations import service as operations
@@ -73,9 +73,7 @@ def _item_slots(values: dict[str, str]) -> list[tuple[int, str]]:
 def _may(ctx: OperationContext, action: Action, organisation_id: int) -> bool:
     """``action`` at a place run by ``organisation_id`` (the API's rule, for the links)."""
     decision = decide(ctx.principal, ctx.operation.participation, action)
-    return decision.allowed and (
-        decision.scope == Scope.OPERATION or organisation_id in decision.organisation_ids
-    )
+    return decision.allowed and reaches_place(decision, organisation_id)
 
 
 @router.get("/operations/{slug}/aid")
@@ -270,20 +268,11 @@ def _screen(
     except InvalidInput as exc:
         error = error or exc.detail
     if registration is not None:
-        identity = entitlements.identify(
-            ctx.session, operation_id=ctx.operation.id, registration_id=registration
-        )
-        record_access(
+        identity, standing = entitlements.look_up(
             ctx.session,
-            user_id=ctx.principal.user_id,
             operation_id=ctx.operation.id,
-            action="aid.entitlement_status",
-            entity_type="entitlement_status",
-            entity_id=str(registration),
-            purpose=distributions.PURPOSE,
-        )
-        standing = entitlements.standing(
-            ctx.session, operation_id=ctx.operation.id, identity=identity, individual=False
+            user_id=ctx.principal.user_id,
+            registration_id=registration,
         )
         members = len(identity.ages)
     found: list[recipients.Found] | None = None

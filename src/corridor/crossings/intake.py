@@ -81,10 +81,6 @@ class SubmissionWriter:
         self._thread = threading.Thread(target=self._run, name="corridor-intake", daemon=True)
         self._thread.start()
 
-    def store(self, intake: Intake) -> submissions.Received:
-        """Store ``intake`` with whatever else is waiting; its answer once committed."""
-        return self.submit(intake).result()
-
     def submit(self, intake: Intake) -> Future[submissions.Received]:
         """Queue ``intake``; the future is answered once its batch is committed."""
         self._queue.put(intake)

@@ -161,10 +161,14 @@ def test_demo_loads_twice_and_audit_verify_catches_tampering(
     assert again.returncode == 0, again.stderr
     with unit_of_work(runtime.factory) as session:  # loaded once, not twice
         assert session.scalar(select(func.count()).select_from(Registration)) == 12
-        assert session.scalar(select(func.count()).select_from(Submission)) == 12
-        assert session.scalar(select(func.count()).select_from(Form)) == 2
-        # Stock and distributions, the waybill's broken bottles included, adding up.
-        assert session.scalar(select(func.count()).select_from(Distribution)) == 45
+        # 12 registrations and 3 distribution lists sent from a phone after a day offline
+        assert session.scalar(select(func.count()).select_from(Submission)) == 15
+        assert session.scalar(select(func.count()).select_from(Form)) == 3
+        # Stock and distributions, the waybill's broken bottles included, adding up;
+        # one list given beyond the recorded stock waits for reconciliation.
+        assert session.scalar(select(func.count()).select_from(Distribution)) == 48
+        flagged = session.scalars(select(Distribution).where(Distribution.flagged)).all()
+        assert [f["code"] for d in flagged for f in d.flags] == ["stock_shortfall"]
         received = session.scalar(select(WaybillLine.damaged).where(WaybillLine.damaged > 0))
         assert received == 6
         (operation_id,) = session.scalars(select(Distribution.operation_id).limit(1))

@@ -11,7 +11,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from corridor.accounts.models import Organisation, Role
-from corridor.aid import catalogue, distributions, entitlements, ledger, places, stock
+from corridor.aid import (
+    catalogue,
+    distributions,
+    entitlement_table,
+    entitlements,
+    ledger,
+    places,
+    stock,
+)
 from corridor.aid.models import Distribution, Movement, Place, PlaceKind, PlaceStatus
 from corridor.audit.models import AccessLogEntry
 from corridor.crossings.models import RegistrationMember
@@ -258,3 +266,44 @@ def test_an_officer_of_another_organisation_finds_the_household_and_no_more(
             )
         )
     assert logged == {"recipient_search", "registration"}
+
+
+def test_the_table_phones_take_offline_agrees_with_the_lookup(
+    runtime: Runtime, world: dict[str, Any]
+) -> None:
+    first = _registration_of(runtime, _halabis(runtime, world)[0])
+    second = _registration_of(runtime, _halabis(runtime, world)[0])
+    alone = register(runtime, world, [halabi_child("ليلى", "female", "1990")])
+    _give(runtime, world, "FOOD-PARCEL", 1, registration_id=second)
+    _give(runtime, world, "HYGIENE-KIT", 1, registration_id=first)
+    persons = run(runtime, world)
+    older = uuid.uuid4()  # given under an id merged away since
+    with unit_of_work(runtime.factory) as session:
+        session.add(
+            PersonAlias(
+                old_id=older, operation_id=world["id"], person_id=uuid.UUID(persons[alone[0]])
+            )
+        )
+    _give(runtime, world, "HYGIENE-KIT", 1, kind="individual", person_id=older)
+    with unit_of_work(runtime.factory) as session:
+        table = entitlement_table.table(session, operation_id=world["id"])
+        assert len(table) == 3
+        for row in table:
+            identity = entitlements.identify(
+                session, operation_id=world["id"], registration_id=row.registration_id
+            )
+            expected: dict[int, tuple[int, int, int]] = {}
+            for s in entitlements.standing(
+                session, operation_id=world["id"], identity=identity, individual=False
+            ):
+                figures = (s.allowance, s.received, s.remaining)
+                if s.rule.item_id not in expected or s.remaining < expected[s.rule.item_id][2]:
+                    expected[s.rule.item_id] = figures
+            assert row.items == expected
+            assert row.household_size == max(1, len(identity.ages))
+        kits = world["items"]["HYGIENE-KIT"]
+        by_registration = {row.registration_id: row for row in table}
+        # The Halabis, registered twice, are one household of three (two of 12 or more).
+        assert by_registration[first].items == by_registration[second].items
+        assert by_registration[first].items[kits] == (2, 1, 1)
+        assert by_registration[first].household_size == 3

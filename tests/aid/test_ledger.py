@@ -138,7 +138,9 @@ def test_a_mistake_is_corrected_by_one_reversal_with_a_reason(
     assert _held(runtime, aid.point) == {}
 
 
-def test_a_count_posts_only_the_differences(aid: AidWorld, runtime: Runtime) -> None:
+def test_a_count_posts_only_the_differences_and_is_recorded_when_it_agrees(
+    aid: AidWorld, runtime: Runtime
+) -> None:
     blankets, tarpaulins = aid.item(runtime, "BLANKET"), aid.item(runtime, "TARPAULIN")
     _receive(runtime, aid.warehouse, stock.Entry(blankets.id, 100), stock.Entry(tarpaulins.id, 7))
     with unit_of_work(runtime.factory) as session:
@@ -149,7 +151,10 @@ def test_a_count_posts_only_the_differences(aid: AidWorld, runtime: Runtime) -> 
             entries=[stock.Entry(blankets.id, 100), stock.Entry(tarpaulins.id, 7)],
             recorded_by_id=None,
         )
-        assert agreed is None
+        assert agreed.kind == MovementKind.COUNT_ADJUSTMENT and agreed.lines == []
+        assert agreed.reason == "stock count: no difference"
+        with pytest.raises(Conflict, match="nothing to reverse"):
+            ledger.reverse(session, movement=agreed, reason="oops", recorded_by_id=None)
         adjusted = stock.count(
             session,
             place=place,
@@ -157,7 +162,6 @@ def test_a_count_posts_only_the_differences(aid: AidWorld, runtime: Runtime) -> 
             recorded_by_id=None,
             reference="count sheet 4",
         )
-        assert adjusted is not None
         assert [(ln.item_id, ln.quantity) for ln in adjusted.lines] == [(blankets.id, -3)]
         assert ledger.mismatches(session, operation_id=aid.operation.id) == []
     assert _held(runtime, aid.warehouse)[f"{blankets.id}/-"] == 97

@@ -44,7 +44,9 @@ def test_form_list_download_and_manifest_as_collect_reads_them(world: dict[str, 
     assert response.headers["content-type"].startswith("text/xml")
     root = ElementTree.fromstring(response.content)
     entries = {x.findtext(f"{LIST_NS}formID"): x for x in root.findall(f"{LIST_NS}xform")}
-    assert set(entries) == {"registration", "headcount"}
+    # The distribution list is aid's form (``corridor.aid.offline``), offered to
+    # officers who distribute; ``tests/aid/test_offline.py`` follows it.
+    assert set(entries) == {"registration", "headcount", "distribution"}
     entry = entries["registration"]
     form = client.get(entry.findtext(f"{LIST_NS}downloadUrl"), headers=world["device"])
     assert form.status_code == 200

@@ -27,6 +27,8 @@ from corridor.aid.models import (
     MovementKind,
     PlaceKind,
     PlaceStatus,
+    RecipientKind,
+    ReconciliationFlag,
     Referral,
     Service,
     Unit,
@@ -67,6 +69,8 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     ConsultationCategory,
     Referral,
     WriteOffReason,
+    ReconciliationFlag,
+    RecipientKind,
 )
 CROSSING_CHOICES = (
     *sorted(RELATIONSHIPS),

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.exc import IntegrityError
 
-from corridor.accounts.permissions import Action, Decision, Scope, decide
+from corridor.accounts.permissions import Action, decide
 from corridor.aid import (
     catalogue,
     consultations,
@@ -23,11 +23,12 @@ from corridor.aid import (
     ledger,
     places,
     recipients,
+    reconciliation,
     reports,
     stock,
     waybills,
 )
-from corridor.aid.models import EntitlementRule, Item, Movement, Place, Waybill
+from corridor.aid.models import Distribution, EntitlementRule, Item, Movement, Place, Waybill
 from corridor.aid.schemas import (
     AlertOut,
     BatchStockOut,
@@ -54,8 +55,10 @@ from corridor.aid.schemas import (
     PlaceUpdate,
     ReceiptIn,
     RecipientFoundOut,
+    ReconciliationOut,
     ReorderLevelIn,
     ReversalIn,
+    ReviewIn,
     StandingOut,
     StockOut,
     StockOutOut,
@@ -64,7 +67,7 @@ from corridor.aid.schemas import (
     WaybillReceiptIn,
     WriteOffIn,
 )
-from corridor.errors import Forbidden, InvalidInput
+from corridor.errors import Forbidden, InvalidInput, NotFound
 from corridor.operations import service as operations
 from corridor.web.deps import OperationContext, require
 from corridor.web.schemas import RowId
@@ -72,13 +75,8 @@ from corridor.web.schemas import RowId
 router = APIRouter(prefix="/api/v1/operations/{slug}/aid", tags=["aid"])
 
 
-def reaches_place(decision: Decision, organisation_id: int) -> bool:
-    """Stock of a place is moved by its organisation, unless the grant spans the operation."""
-    return decision.scope == Scope.OPERATION or organisation_id in decision.organisation_ids
-
-
 def _runs(ctx: OperationContext, organisation_id: int) -> None:
-    if not reaches_place(ctx.decision, organisation_id):
+    if not places.reaches_place(ctx.decision, organisation_id):
         raise Forbidden("this place is run by another organisation")
 
 
@@ -271,13 +269,13 @@ def write_off(
     )
 
 
-@router.post("/places/{place_id}/counts", response_model=MovementOut | None)
+@router.post("/places/{place_id}/counts", response_model=MovementOut, status_code=201)
 def count(
     place_id: RowId,
     body: CountIn,
     ctx: OperationContext = Depends(require(Action.STOCK_CORRECT)),
-) -> Movement | None:
-    """A physical count; the differences are posted as one adjustment (null: none)."""
+) -> Movement:
+    """A physical count, recorded; the differences are its lines (none: it agreed)."""
     return stock.count(
         ctx.session,
         place=_place(ctx, place_id),
@@ -480,6 +478,80 @@ def distribute(
         movement_id=stored.movement_id,
         created=done.created,
     )
+
+
+# Reconciliation of distributions captured offline --------------------------------------
+
+
+def _reconciliation_out(found: reconciliation.Flagged) -> ReconciliationOut:
+    d = found.distribution
+    given: dict[int, int] = defaultdict(int)
+    for line in d.movement.lines:
+        given[line.item_id] -= line.quantity
+    return ReconciliationOut(
+        id=d.id,
+        place_id=d.place_id,
+        place_name=found.place_name,
+        distributed_at=d.distributed_at,
+        recipient_kind=d.recipient_kind,
+        registration_id=d.registration_id,
+        recipient_reference=d.recipient_reference,
+        people_count=d.people_count,
+        items=dict(given),
+        flags=d.flags,
+        override_reason=d.override_reason,
+        shortfall_open=found.shortfall_open,
+        shortfall_settled_by=found.shortfall_settled_by.id if found.shortfall_settled_by else None,
+        recorded_by_id=d.recorded_by_id,
+        reviewed_at=d.reviewed_at,
+        reviewed_by_id=d.reviewed_by_id,
+        review_note=d.review_note,
+    )
+
+
+@router.get("/reconciliation", response_model=list[ReconciliationOut])
+def list_reconciliation(
+    include_reviewed: Annotated[bool, Query()] = False,
+    ctx: OperationContext = Depends(require(Action.STOCK_CORRECT)),
+) -> list[ReconciliationOut]:
+    """Distributions captured offline that did not add up, at the points the caller runs."""
+    return [
+        _reconciliation_out(found)
+        for found in reconciliation.flagged(
+            ctx.session,
+            operation_id=ctx.operation.id,
+            organisation_ids=places.organisations_reached(ctx.decision),
+            include_reviewed=include_reviewed,
+        )
+    ]
+
+
+@router.post("/distributions/{distribution_id}/review", response_model=ReconciliationOut)
+def review_distribution(
+    distribution_id: uuid.UUID,
+    body: ReviewIn,
+    ctx: OperationContext = Depends(require(Action.STOCK_CORRECT)),
+) -> ReconciliationOut:
+    """A coordinator's review of a flagged distribution, with what was found."""
+    stored = ctx.session.get(Distribution, distribution_id)
+    if stored is None or stored.operation_id != ctx.operation.id:
+        raise NotFound("no such distribution in this operation")
+    _place(ctx, stored.place_id)
+    done = reconciliation.review(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        distribution_id=distribution_id,
+        user_id=ctx.principal.user_id,
+        note=body.note,
+    )
+    (found,) = [
+        f
+        for f in reconciliation.flagged(
+            ctx.session, operation_id=ctx.operation.id, include_reviewed=True
+        )
+        if f.distribution.id == done.id
+    ]
+    return _reconciliation_out(found)
 
 
 # Entitlements ------------------------------------------------------------------------

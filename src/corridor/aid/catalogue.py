@@ -173,6 +173,19 @@ def batch_for(
     return batch
 
 
+def unrecorded_batch(session: Session, item: Item) -> Batch:
+    """Where stock the ledger did not know of is booked (a distribution captured offline
+    beyond the recorded stock): the item's batch ``-``, even for a batch-tracked item,
+    whose batches of that stock are not known."""
+    found = find_batch(session, item, UNBATCHED)
+    if found is not None:
+        return found
+    batch = Batch(operation_id=item.operation_id, item_id=item.id, code=UNBATCHED, expires_on=None)
+    session.add(batch)
+    session.flush()
+    return batch
+
+
 def find_batch(session: Session, item: Item, code: str) -> Batch | None:
     return session.scalar(select(Batch).where(Batch.item_id == item.id, Batch.code == code.strip()))
 

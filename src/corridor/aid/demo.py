@@ -1,5 +1,6 @@
 """The aid part of the demo: a warehouse, two aid points, stock received, a waybill
-received with a discrepancy, and a few days of distributions (once)."""
+received with a discrepancy, a few days of distributions, and distribution lists
+sent from a phone that was offline, one of them to reconcile (each once)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corridor.accounts import service as accounts
+from corridor.accounts.models import Membership
+from corridor.accounts.permissions import decide
 from corridor.aid import (
     catalogue,
     distributions,
@@ -19,9 +23,13 @@ from corridor.aid import (
     stock,
     waybills,
 )
-from corridor.aid.models import Place, PlaceKind, PlaceStatus
+from corridor.aid.models import Distribution, Place, PlaceKind, PlaceStatus
+from corridor.crossings import forms, submissions
+from corridor.crossings.collect import build_instance
+from corridor.crossings.devices import DeviceLogin
 from corridor.crossings.models import Registration
 from corridor.db.types import utcnow
+from corridor.operations import service as operations
 from corridor.operations.models import Checkpoint, Operation
 
 DAYS = 3
@@ -31,6 +39,7 @@ def load(session: Session, operation_id: int) -> None:
     """Places, stock and distributions of the demo operation, the first time only."""
     catalogue.add_default_catalogue(session, operation_id=operation_id)
     if session.scalar(select(Place.id).where(Place.operation_id == operation_id).limit(1)):
+        _offline_lists(session, operation_id)  # a demo database from before they existed
         return
     operation = session.get_one(Operation, operation_id)
     lead = operation.lead_organisation_id
@@ -150,6 +159,76 @@ def load(session: Session, operation_id: int) -> None:
         min_age_years=12,
     )
     _distributions(session, point, item)
+    _offline_lists(session, operation_id)
+
+
+def _offline_lists(session: Session, operation_id: int) -> None:
+    """Three distribution lists as ODK Collect sends them after a day offline: two that
+    add up, and one beyond the blankets the ledger knew of (to reconcile)."""
+    if session.scalar(
+        select(Distribution.id)
+        .where(Distribution.operation_id == operation_id, Distribution.submission_id.is_not(None))
+        .limit(1)
+    ):
+        return
+    operation = session.get_one(Operation, operation_id)
+    point = session.scalar(
+        select(Place)
+        .where(Place.operation_id == operation_id, Place.kind == PlaceKind.AID_POINT)
+        .order_by(Place.id)
+        .limit(1)
+    )
+    officer = session.scalar(
+        select(Membership.user_id)
+        .where(Membership.organisation_id == operation.lead_organisation_id)
+        .order_by(Membership.user_id)
+        .limit(1)
+    )
+    principal = accounts.principal_for(session, user_id=officer) if officer else None
+    if point is None or principal is None:
+        return
+    participation = operations.lookup(session, slug=operation.slug).participation
+    form = forms.get_form(session, operation_id=operation_id, xml_form_id="distribution")
+    xform = forms.current_version(session, form=form).xform
+    held = {
+        row.item_id: row.quantity
+        for row in ledger.stock(session, place_id=point.id)
+        if row.quantity
+    }
+    blanket = catalogue.item_by_code(session, operation_id=operation_id, code="BLANKET")
+    water = catalogue.item_by_code(session, operation_id=operation_id, code="WATER-1.5L")
+    rng = random.Random(11)
+    lists = [
+        ("anonymous", {"people_count": "3"}, [(water.id, 6)]),
+        ("anonymous", {"people_count": "5"}, [(blanket.id, 2), (water.id, 10)]),
+        ("anonymous", {"people_count": "40"}, [(blanket.id, held.get(blanket.id, 0) + 8)]),
+    ]
+    when = utcnow() - timedelta(hours=5)
+    for index, (kind, extra, lines) in enumerate(lists):
+        at = when + timedelta(minutes=20 * index)
+        xml, _instance = build_instance(
+            xform,
+            {
+                "start": at.isoformat(),
+                "end": (at + timedelta(minutes=2)).isoformat(),
+                "deviceid": "demo-aid-point",
+                "aid_point": str(point.id),
+                "distributed_at": at.isoformat(),
+                "recipient_kind": kind,
+                **extra,
+            },
+            {"line": [{"item": str(item), "quantity": str(qty)} for item, qty in lines]},
+            instance_id=f"uuid:{uuid.UUID(int=rng.getrandbits(128))}",
+        )
+        submissions.receive(
+            session,
+            operation_id=operation_id,
+            organisation_id=operation.lead_organisation_id,
+            login=DeviceLogin(officer, "demo"),
+            xml=xml,
+            attachments=[],
+            may=lambda action: decide(principal, participation, action),
+        )
 
 
 def _distributions(session: Session, point: Place, item: dict[str, catalogue.Item]) -> None:

@@ -216,14 +216,14 @@ def _ages(
         ).all()
         by_person: dict[uuid.UUID, int | None] = {}
         for person, dob, estimate, registered in rows:
-            age = _age(dob, estimate, registered, today)
+            age = age_on(dob, estimate, registered, today)
             if by_person.get(person) is None:
                 by_person[person] = age
         return list(by_person.values())
     if registration_id is None:
         return []
     return [
-        _age(dob, estimate, registered, today)
+        age_on(dob, estimate, registered, today)
         for dob, estimate, registered in session.execute(
             select(
                 RegistrationMember.dob,
@@ -234,7 +234,8 @@ def _ages(
     ]
 
 
-def _age(dob: date | None, estimate: int | None, registered: datetime, today: date) -> int | None:
+def age_on(dob: date | None, estimate: int | None, registered: datetime, today: date) -> int | None:
+    """A member's age today: from the date of birth, or the estimate made at registration."""
     if dob is not None:
         return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
     if estimate is not None:
@@ -266,7 +267,7 @@ def standing(
     ]
     found = []
     for rule in rules:
-        allowance = _allowance(rule, identity, individual)
+        allowance = allowance_of(rule, identity, individual)
         since = at - timedelta(days=rule.period_days)
         received, oldest = _received(session, operation_id, identity, rule.item_id, since, at)
         next_on = (oldest + timedelta(days=rule.period_days)).date() if oldest else None
@@ -274,7 +275,7 @@ def standing(
     return found
 
 
-def _allowance(rule: EntitlementRule, identity: Identity, individual: bool) -> int:
+def allowance_of(rule: EntitlementRule, identity: Identity, individual: bool) -> int:
     if rule.per == EntitlementUnit.HOUSEHOLD:
         return rule.quantity
     ages = identity.ages if not individual else identity.ages[:1]

@@ -78,6 +78,7 @@ def post(
     reverses_id: int | None = None,
     waybill_id: int | None = None,
     flush: bool = True,
+    allow_no_lines: bool = False,
 ) -> Movement:
     """Post a movement and move its balances; ``OutOfStock`` if one would go below zero.
 
@@ -85,9 +86,10 @@ def post(
     like every service, this one leaves commit and rollback to the caller.
     ``flush=False``: the caller adds what refers to the movement and flushes
     once (one round of inserts, one append to the audit chain).
+    ``allow_no_lines``: a stock count that agreed with the ledger is still recorded.
     """
     lines = [line for line in lines if line.quantity]
-    if not lines:
+    if not lines and not allow_no_lines:
         raise InvalidInput("lines", "at least one line with a quantity is required")
     for line in sorted(lines, key=lambda ln: (ln.batch_id, ln.quantity)):  # a fixed lock order
         _move(session, place, line)
@@ -165,8 +167,30 @@ def pick(
     Batches without an expiry go last; expired batches are never issued.
     ``OutOfStock`` when the place holds less than that in usable batches.
     """
+    lines, short = pick_available(session, place=place, item=item, quantity=quantity, today=today)
+    if short:
+        raise OutOfStock(
+            f"not enough {item.code} at {place.name}: {quantity - short} of {quantity}"
+        )
+    return lines
+
+
+def pick_available(
+    session: Session,
+    *,
+    place: Place,
+    item: Item,
+    quantity: int,
+    today: date | None = None,
+    lock: bool = False,
+) -> tuple[list[Line], int]:
+    """As :func:`pick`, taking what there is: the lines, and how much was missing.
+
+    ``lock``: hold the balances read until the commit (PostgreSQL), so that what
+    was picked is still there when posted; a caller that must not fail needs it.
+    """
     today = today or datetime.now(UTC).date()
-    rows = session.execute(
+    statement = (
         select(Balance.batch_id, Balance.quantity)
         .join(Batch, Batch.id == Balance.batch_id)
         .where(
@@ -176,15 +200,18 @@ def pick(
             (Batch.expires_on.is_(None)) | (Batch.expires_on >= today),
         )
         .order_by(Batch.expires_on.is_(None), Batch.expires_on, Batch.id)
-    ).all()
+    )
+    if lock:
+        statement = statement.with_for_update(of=Balance)
+    rows = session.execute(statement).all()
     lines, left = [], quantity
     for batch_id, available in rows:
+        if not left:
+            break
         take = min(available, left)
         lines.append(Line(item.id, batch_id, -take))
         left -= take
-        if not left:
-            return lines
-    raise OutOfStock(f"not enough {item.code} at {place.name}: {quantity - left} of {quantity}")
+    return lines, left
 
 
 # Corrections ------------------------------------------------------------------------
@@ -203,6 +230,8 @@ def reverse(
         raise InvalidInput("reason", "is required to reverse a movement")
     if movement.kind not in CORRECTABLE:
         raise Conflict(f"a {movement.kind.value} movement cannot be reversed")
+    if not movement.lines:
+        raise Conflict("this count found no difference: there is nothing to reverse")
     if session.scalar(select(Movement.id).where(Movement.reverses_id == movement.id)):
         raise Conflict("this movement has already been reversed")
     place = session.get_one(Place, movement.place_id)
@@ -225,12 +254,14 @@ def count(
     counted: dict[int, tuple[int, int]],
     recorded_by_id: int | None,
     reference: str = "",
-) -> Movement | None:
+) -> Movement:
     """A stock count: ``counted`` maps batch id → (item id, quantity found).
 
-    The differences with the balances become one adjustment movement (None
-    when the count agrees with the ledger). Balances are read for update, so a
-    distribution at the same moment is ordered before or after the count.
+    The differences with the balances become the lines of one adjustment
+    movement; a count that agrees with the ledger is recorded too, without
+    lines (it is what settles the shortfalls of distributions captured
+    offline). Balances are read for update, so a distribution at the same
+    moment is ordered before or after the count.
     """
     held = dict(
         session.execute(
@@ -244,8 +275,6 @@ def count(
         for batch_id, (item_id, found) in sorted(counted.items())
         if found != held.get(batch_id, 0)
     ]
-    if not lines:
-        return None
     return post(
         session,
         place=place,
@@ -253,7 +282,8 @@ def count(
         lines=lines,
         recorded_by_id=recorded_by_id,
         reference=reference,
-        reason="stock count",
+        reason="stock count" if lines else "stock count: no difference",
+        allow_no_lines=True,
     )
 
 

@@ -84,6 +84,9 @@ class MovementKind(enum.StrEnum):
     WRITE_OFF = "write_off"  # loss, damage, expiry
     COUNT_ADJUSTMENT = "count_adjustment"  # a stock count found a different quantity
     REVERSAL = "reversal"  # undoes another movement, with a reason
+    # Stock given offline beyond what the ledger held: brought into the ledger so
+    # that it never goes below zero, and open until the next stock count.
+    DISCREPANCY = "discrepancy"
 
 
 class WriteOffReason(enum.StrEnum):
@@ -117,6 +120,15 @@ class Referral(enum.StrEnum):
 class EntitlementUnit(enum.StrEnum):
     HOUSEHOLD = "household"
     PERSON = "person"
+
+
+class ReconciliationFlag(enum.StrEnum):
+    """Why a distribution captured offline (always accepted) waits for a coordinator."""
+
+    STOCK_SHORTFALL = "stock_shortfall"  # more was given than the ledger held
+    ENTITLEMENT_EXCEEDED = "entitlement_exceeded"
+    POINT_NOT_OPEN = "point_not_open"
+    UNKNOWN_RECIPIENT = "unknown_recipient"  # a registration not (yet) received here
 
 
 class RecipientKind(enum.StrEnum):
@@ -378,8 +390,22 @@ class Distribution(PersonalDataMixin, InOperation, Base):
     overridden_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Captured offline (a distribution list sent from a phone): the submission it
+    # came in, what did not add up (``ReconciliationFlag`` and a detail without
+    # personal data), the registration number as typed or scanned when no such
+    # registration is stored yet, and the coordinator's review.
+    submission_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("submissions.id"), unique=True
+    )
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # flags is not empty
+    recipient_reference: Mapped[str] = mapped_column(String(100), default="")
+    discrepancy_movement_id: Mapped[int | None] = mapped_column(ForeignKey("aid_movements.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(Text, default="")
 
-    movement: Mapped[Movement] = relationship()
+    movement: Mapped[Movement] = relationship(foreign_keys=[movement_id])
 
     audit_entity = "aid_distribution"
 

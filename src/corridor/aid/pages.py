@@ -24,10 +24,10 @@ from corridor.aid import (
     ledger,
     places,
     recipients,
+    reconciliation,
     stock,
     waybills,
 )
-from corridor.aid.api import reaches_place
 from corridor.aid.models import (
     ConsultationCategory,
     PlaceKind,
@@ -73,7 +73,7 @@ def _item_slots(values: dict[str, str]) -> list[tuple[int, str]]:
 def _may(ctx: OperationContext, action: Action, organisation_id: int) -> bool:
     """``action`` at a place run by ``organisation_id`` (the API's rule, for the links)."""
     decision = decide(ctx.principal, ctx.operation.participation, action)
-    return decision.allowed and reaches_place(decision, organisation_id)
+    return decision.allowed and places.reaches_place(decision, organisation_id)
 
 
 @router.get("/operations/{slug}/aid")
@@ -83,6 +83,8 @@ def aid_page(
     """Warehouses and aid points on the map and in a table, with their alerts; waybills."""
     found = places.list_places(ctx.session, operation_id=ctx.operation.id)
     alerts = {p.id: ledger.alerts(ctx.session, place_id=p.id) for p in found}
+    reconciling = decide(ctx.principal, ctx.operation.participation, Action.STOCK_CORRECT)
+    may_reconcile = reconciling.allowed
     registration = request.query_params.get("registration") or ""
     area = operations.get_operation(ctx.session, operation_id=ctx.operation.id).area
     layers: list[dict[str, Any]] = []
@@ -114,6 +116,16 @@ def aid_page(
         may_send_waybills=decide(
             ctx.principal, ctx.operation.participation, Action.STOCK_WRITE
         ).allowed,
+        may_reconcile=may_reconcile,
+        to_reconcile=len(
+            reconciliation.flagged(
+                ctx.session,
+                operation_id=ctx.operation.id,
+                organisation_ids=places.organisations_reached(reconciling),
+            )
+        )
+        if may_reconcile
+        else 0,
     )
 
 

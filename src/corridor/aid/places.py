@@ -8,10 +8,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corridor.accounts.permissions import Decision, Scope
 from corridor.aid.checks import choice, display_name
 from corridor.aid.models import Place, PlaceKind, PlaceStatus, Service
 from corridor.errors import Conflict, InvalidInput, NotFound
 from corridor.operations.models import Checkpoint, Corridor
+
+
+def reaches_place(decision: Decision, organisation_id: int) -> bool:
+    """Stock of a place is moved by its organisation, unless the grant spans the operation."""
+    return decision.scope == Scope.OPERATION or organisation_id in decision.organisation_ids
+
+
+def organisations_reached(decision: Decision) -> frozenset[int] | None:
+    """The organisations whose places a grant reaches; None: every place of the operation."""
+    return None if decision.scope == Scope.OPERATION else decision.organisation_ids
 
 
 def list_places(session: Session, *, operation_id: int) -> list[Place]:

@@ -317,6 +317,37 @@ class DistributionOut(BaseModel):
     created: bool
 
 
+class FlagOut(BaseModel):
+    code: str
+    detail: str
+
+
+class ReconciliationOut(BaseModel):
+    """A distribution captured offline whose figures did not add up, and its review."""
+
+    id: uuid.UUID
+    place_id: int
+    place_name: str
+    distributed_at: datetime
+    recipient_kind: RecipientKind
+    registration_id: uuid.UUID | None
+    recipient_reference: str
+    people_count: int
+    items: dict[int, int]  # item id → quantity given
+    flags: list[FlagOut]
+    override_reason: str | None
+    shortfall_open: bool
+    shortfall_settled_by: int | None  # the stock count that settled it
+    recorded_by_id: int | None
+    reviewed_at: datetime | None
+    reviewed_by_id: int | None
+    review_note: str
+
+
+class ReviewIn(ApiInput):
+    note: str = Field(max_length=2000)
+
+
 class LedgerCheckOut(BaseModel):
     mismatches: int
     details: list[dict[str, int]]

@@ -102,7 +102,7 @@ def count(
     entries: list[Entry],
     recorded_by_id: int | None,
     reference: str = "",
-) -> Movement | None:
+) -> Movement:
     """A physical count: what differs from the balances is posted as one adjustment."""
     if not entries:
         raise InvalidInput("lines", "at least one line is required")

@@ -19,6 +19,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from corridor.crossings import extensions
 from corridor.crossings.models import Form, FormKind, FormState, FormVersion
 from corridor.crossings.xlsform import (
     ConvertedForm,
@@ -32,12 +33,23 @@ from corridor.operations.models import AdminArea, Checkpoint
 
 SHIPPED = {"registration": FormKind.REGISTRATION, "headcount": FormKind.HEADCOUNT}
 CACHE_NAME = "crossings.forms"
-MEDIA_FILES = ("checkpoints.csv", "admin_areas.csv")
+
+
+def shipped_forms() -> dict[str, tuple[str, FormKind]]:
+    """Every shipped form: name → (the package holding ``forms/<name>.xlsx``, kind).
+
+    Crossings' own, and those other capabilities add (``crossings.extensions``).
+    """
+    found = {name: ("corridor.crossings", kind) for name, kind in SHIPPED.items()}
+    for extension in extensions.form_extensions().values():
+        found[extension.form_name] = (extension.package, extension.kind)
+    return found
 
 
 @cache
 def shipped_xlsform(name: str) -> bytes:
-    return resources.files("corridor.crossings").joinpath("forms", f"{name}.xlsx").read_bytes()
+    package, _kind = shipped_forms()[name]
+    return resources.files(package).joinpath("forms", f"{name}.xlsx").read_bytes()
 
 
 @cache
@@ -53,7 +65,7 @@ def md5_of(xform: str) -> str:
 def ensure_shipped_forms(session: Session, *, operation_id: int) -> None:
     """Give the operation the shipped forms it does not have yet (idempotent)."""
     have = set(session.scalars(select(Form.xml_form_id).where(Form.operation_id == operation_id)))
-    for name in SHIPPED:
+    for name in shipped_forms():
         if name not in have:
             _store(
                 session,
@@ -100,7 +112,10 @@ def publish(
             )
     validated_by = ""
     if validate and java_available():
-        odk_validate_xform(converted.xform, media_files(session, operation_id=operation_id))
+        odk_validate_xform(
+            converted.xform,
+            media_files(session, operation_id=operation_id, names=converted.media_files),
+        )
         validated_by = "ODK Validate"
     return _store(
         session,
@@ -130,7 +145,7 @@ def _store(
             operation_id=operation_id,
             xml_form_id=converted.xml_form_id,
             title=converted.title[:200],
-            kind=SHIPPED.get(converted.xml_form_id, FormKind.OTHER),
+            kind=shipped_forms().get(converted.xml_form_id, ("", FormKind.OTHER))[1],
         )
         session.add(form)
         session.flush()
@@ -226,34 +241,54 @@ def set_state(session: Session, *, form: Form, state: str) -> Form:
     return form
 
 
-# Media files (choice lists the forms read from CSV) -------------------------------
+# Media files (choice lists and lookups the forms read from CSV) ----------------------
 
 
-def media_files(session: Session, *, operation_id: int) -> dict[str, bytes]:
-    """The CSV choice lists of the operation, built from its checkpoints and gazetteer."""
+def media_files(
+    session: Session, *, operation_id: int, names: list[str] | None = None
+) -> dict[str, bytes]:
+    """The operation's CSV media files (``names`` of them, or all), built when asked.
+
+    Checkpoints and the gazetteer are crossings' own; other capabilities add
+    theirs (aid points, items, entitlements) through ``crossings.extensions``.
+    """
+    every = media_registry()
+    wanted = every if names is None else [name for name in names if name in every]
+    return {name: every[name].provider(session, operation_id) for name in wanted}
+
+
+def media_registry() -> dict[str, extensions.Media]:
+    """Every media file a form may name, with who may download it."""
+    return {
+        "checkpoints.csv": extensions.Media(_checkpoints_csv),
+        "admin_areas.csv": extensions.Media(_admin_areas_csv),
+        **extensions.media(),
+    }
+
+
+def _checkpoints_csv(session: Session, operation_id: int) -> bytes:
     checkpoints = session.execute(
         select(Checkpoint.id, Checkpoint.name)
         .where(Checkpoint.operation_id == operation_id)
         .order_by(Checkpoint.id)
     ).all()
+    return csv_file(["name", "label"], [(str(cid), name) for cid, name in checkpoints])
+
+
+def _admin_areas_csv(session: Session, operation_id: int) -> bytes:
     areas = session.execute(
         select(AdminArea.pcode, AdminArea.name_en, AdminArea.name_ar)
         .where(AdminArea.operation_id == operation_id)
         .order_by(AdminArea.pcode)
     ).all()
-    return {
-        "checkpoints.csv": _csv(["name", "label"], [(str(cid), name) for cid, name in checkpoints]),
-        "admin_areas.csv": _csv(
-            ["name", "label", "label_ar"],
-            [
-                (pcode, f"{name_en} ({pcode})", name_ar or name_en)
-                for pcode, name_en, name_ar in areas
-            ],
-        ),
-    }
+    return csv_file(
+        ["name", "label", "label_ar"],
+        [(pcode, f"{name_en} ({pcode})", name_ar or name_en) for pcode, name_en, name_ar in areas],
+    )
 
 
-def _csv(header: list[str], rows: list[tuple[str, ...]]) -> bytes:
+def csv_file(header: list[str], rows: list[tuple[str, ...]]) -> bytes:
+    """A media file as Collect reads it (a placeholder row when there is nothing)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -264,7 +299,7 @@ def _csv(header: list[str], rows: list[tuple[str, ...]]) -> bytes:
 
 
 def media_file(session: Session, *, operation_id: int, name: str) -> bytes:
-    files = media_files(session, operation_id=operation_id)
+    files = media_files(session, operation_id=operation_id, names=[name])
     if name not in files:
         raise NotFound("no such media file")
     return files[name]

@@ -17,6 +17,8 @@ submission still in the batch) are never stored together: the later one waits
 for the next batch, where it sees the first as stored. Should the database
 still refuse the batch (another worker stored the same instance a moment ago),
 every submission of it is stored again on its own, as before group commit.
+A form another capability owns (aid's distribution list) is always stored on
+its own, once the batch it came with is committed.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from corridor.accounts.permissions import Action, Decision
 from corridor.audit.hook import attribute_to
 from corridor.crossings import submissions
 from corridor.crossings.devices import DeviceLogin
@@ -58,6 +61,7 @@ class Intake:
     xml: bytes
     instance: Instance
     uploads: list[submissions.Upload]
+    may: Callable[[Action], Decision] | None = None  # what the officer's role allows
     answer: Future[submissions.Received] = field(default_factory=Future)
 
     @property
@@ -119,12 +123,16 @@ class SubmissionWriter:
 
     def _store_together(self, batch: list[Intake]) -> None:
         answers: list[tuple[Intake, submissions.Received | None, CorridorError | None]] = []
+        alone: list[Intake] = []
         with unit_of_work(self.factory, SYSTEM) as session:
             for intake in batch:
                 before = _pending(session)
                 try:
                     with session.no_autoflush:
                         received = _receive(session, intake, flush=False)
+                except submissions.StoreAlone:
+                    alone.append(intake)
+                    continue
                 except CorridorError as error:
                     if _pending(session) - before:
                         raise _Unclean from error  # the whole batch goes one by one
@@ -140,6 +148,8 @@ class SubmissionWriter:
                 intake.answer.set_exception(error)
             else:
                 intake.answer.set_result(received)  # type: ignore[arg-type]
+        for intake in alone:
+            _answer(intake, lambda i=intake: self._store_alone(i))
 
     def _store_alone(self, intake: Intake) -> submissions.Received:
         for attempt in range(2):
@@ -167,6 +177,7 @@ def _receive(session: Session, intake: Intake, *, flush: bool) -> submissions.Re
         attachments=intake.uploads,
         instance=intake.instance,
         flush=flush,
+        may=intake.may,
     )
 
 

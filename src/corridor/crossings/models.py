@@ -111,6 +111,7 @@ class FormKind(enum.StrEnum):
 
     REGISTRATION = "registration"
     HEADCOUNT = "headcount"
+    DISTRIBUTION = "distribution"  # aid's distribution list (``corridor.aid.offline``)
     OTHER = "other"
 
 

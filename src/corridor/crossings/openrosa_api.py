@@ -18,10 +18,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from corridor.accounts.permissions import Action
-from corridor.crossings import forms, intake, openrosa, submissions
-from corridor.crossings.models import FormState
-from corridor.errors import PayloadTooLarge
+from corridor.accounts.permissions import Action, decide
+from corridor.audit.access import record_access
+from corridor.crossings import extensions, forms, intake, openrosa, submissions
+from corridor.crossings.models import FormKind, FormState
+from corridor.errors import Forbidden, PayloadTooLarge
 from corridor.web.deps import (
     DeviceContext,
     OperationContext,
@@ -55,6 +56,17 @@ def _base(request: Request, slug: str) -> str:
     return str(request.base_url).rstrip("/") + f"/openrosa/{slug}"
 
 
+def _may(ctx: OperationContext | DeviceContext, action: Action | None) -> bool:
+    return action is None or decide(ctx.principal, ctx.operation.participation, action).allowed
+
+
+def _offered(ctx: OperationContext, kind: FormKind) -> bool:
+    """A form another capability owns is offered to those its action allows (aid's
+    distribution list to officers who distribute)."""
+    extension = extensions.extension_for(kind)
+    return extension is None or _may(ctx, extension.action)
+
+
 @router.get("/formList")
 def form_list(
     request: Request,
@@ -66,6 +78,8 @@ def form_list(
     entries = []
     for form, version in forms.list_forms(ctx.session, operation_id=ctx.operation.id):
         if form.state != FormState.OPEN or (form_id and form.xml_form_id != form_id):
+            continue
+        if not _offered(ctx, form.kind):
             continue
         path = (
             f"{base}/forms/{quote(form.xml_form_id, safe='')}"
@@ -106,7 +120,16 @@ def form_manifest(
     """The media files a form version reads (choice lists built from the operation)."""
     form = forms.get_form(ctx.session, operation_id=ctx.operation.id, xml_form_id=xml_form_id)
     found = forms.get_version(ctx.session, form=form, version=version)
-    files = forms.media_files(ctx.session, operation_id=ctx.operation.id)
+    registry = forms.media_registry()
+    files = forms.media_files(
+        ctx.session,
+        operation_id=ctx.operation.id,
+        names=[
+            name
+            for name in found.media_files
+            if name in registry and _may(ctx, registry[name].action)
+        ],
+    )
     base = _base(request, ctx.operation.slug)
     listed = [
         (
@@ -126,8 +149,22 @@ def media_file(
     filename: str,
     ctx: OperationContext = Depends(require_device(Action.CROSSING_WRITE)),
 ) -> Response:
+    """One media file; one holding personal data is logged in the access log when served."""
     forms.get_form(ctx.session, operation_id=ctx.operation.id, xml_form_id=xml_form_id)
+    media = forms.media_registry().get(filename)
+    if media is not None and not _may(ctx, media.action):
+        raise Forbidden("your role does not allow this file in this operation")
     content = forms.media_file(ctx.session, operation_id=ctx.operation.id, name=filename)
+    if media is not None and media.access_purpose:
+        record_access(
+            ctx.session,
+            user_id=ctx.principal.user_id,
+            operation_id=ctx.operation.id,
+            action="openrosa.media_file",
+            entity_type="form_media",
+            entity_id=filename,
+            purpose=media.access_purpose,
+        )
     return Response(content, media_type="text/csv; charset=utf-8", headers=_headers())
 
 
@@ -226,6 +263,7 @@ async def submission_post(
                 xml=parts.xml,
                 instance=instance,
                 uploads=parts.uploads,
+                may=lambda action: decide(ctx.principal, ctx.operation.participation, action),
             )
         )
     )

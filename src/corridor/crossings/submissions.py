@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor import events
-from corridor.crossings import forms
+from corridor.accounts.permissions import Action, Decision
+from corridor.crossings import extensions, forms
 from corridor.crossings.devices import DeviceLogin
 from corridor.crossings.models import (
     COUNT_FIELDS,
@@ -83,6 +85,11 @@ class Received:
     message: str
 
 
+class StoreAlone(Exception):
+    """Raised before anything is written: this submission is stored in a transaction
+    of its own (a form another capability owns writes more than one flush's worth)."""
+
+
 @dataclass(frozen=True)
 class Upload:
     name: str
@@ -100,13 +107,16 @@ def receive(
     attachments: list[Upload],
     instance: Instance | None = None,
     flush: bool = True,
+    may: Callable[[Action], Decision] | None = None,
 ) -> Received:
     """Store one POST of a submission (the XML, and some or all of its attachments).
 
     ``instance`` is the XML already parsed, if the caller had to. With
     ``flush=False`` nothing is written yet: the caller stores several
     submissions with one flush (``corridor.crossings.intake``) and makes sure
-    no two of them name the same instance.
+    no two of them name the same instance; a form another capability owns
+    raises ``StoreAlone`` then, before anything is written. ``may`` says what
+    the officer's role allows in the operation (those forms ask).
     """
     instance = instance or parse_instance(xml)
     form, version = forms.form_info(
@@ -149,16 +159,35 @@ def receive(
             raise NotFound("the submission this edit replaces (deprecatedID) is not stored here")
         if previous.superseded_by_id is not None:
             raise Conflict("the submission this edit replaces was already edited")
+    extension = extensions.extension_for(form.kind)
+    if extension is not None and not flush:
+        raise StoreAlone
     values, rows = instance.values(version.repeats)
-    purpose, basis, projected = _project(
-        session,
-        form=form,
-        version=version,
-        instance=instance,
-        values=values,
-        rows=rows,
-        operation_id=operation_id,
-    )
+    if extension is not None:
+        purpose, basis = extension.purpose, extension.lawful_basis
+        projected = {
+            "extension": _check_extension(
+                session,
+                extension,
+                operation_id=operation_id,
+                organisation_id=organisation_id,
+                login=login,
+                instance=instance,
+                values=values,
+                rows=rows,
+                may=may,
+            )
+        }
+    else:
+        purpose, basis, projected = _project(
+            session,
+            form=form,
+            version=version,
+            instance=instance,
+            values=values,
+            rows=rows,
+            operation_id=operation_id,
+        )
     expected = sorted(
         {values.get(path.rsplit("/", 1)[-1], "") for path in version.binary_fields} - {""}
     )
@@ -318,6 +347,37 @@ def _project(
     return OTHER_PURPOSE, LawfulBasis.PUBLIC_INTEREST, {}
 
 
+def _check_extension(
+    session: Session,
+    extension: extensions.FormExtension,
+    *,
+    operation_id: int,
+    organisation_id: int,
+    login: DeviceLogin,
+    instance: Instance,
+    values: dict[str, str],
+    rows: dict[str, list[dict[str, str]]],
+    may: Callable[[Action], Decision] | None,
+) -> tuple[extensions.FormExtension, Any]:
+    """The owning capability's checks of a submission of its form, before anything is written."""
+    if may is None or not may(extension.action).allowed:
+        raise Forbidden("your role does not allow submitting this form in this operation")
+    content = extension.check(
+        session,
+        extensions.Submitted(
+            operation_id=operation_id,
+            organisation_id=organisation_id,
+            user_id=login.user_id,
+            instance_id=instance.instance_id,
+            values=values,
+            rows=rows,
+            recorded_at=_moment(values.get("end") or values.get("start")),
+            may=may,
+        ),
+    )
+    return extension, content
+
+
 def _choice(raw: str, allowed: frozenset[str], field: str) -> str:
     if raw not in allowed:
         raise BadSubmission(f"{field}: {raw!r} is not one of the form's choices")
@@ -452,6 +512,11 @@ def _store_projection(
     projected: dict[str, Any],
 ) -> Registration | None:
     """The records the rest of Corridor reads; the registration, when there is one."""
+    if "extension" in projected:
+        extension, content = projected["extension"]
+        session.flush()  # the capability's records refer to the submission
+        extension.store(session, submission, content, previous)
+        return None
     if "registration" in projected:
         registration = None
         if previous is not None:

@@ -174,6 +174,7 @@ def _routers() -> list[Any]:
     from corridor.accounts import pages as accounts_pages
     from corridor.aid import api as aid_api
     from corridor.aid import pages as aid_pages
+    from corridor.aid import reconciliation_pages
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
     from corridor.crossings import forms_api, openrosa_api, submissions_api, tally_pages
@@ -213,6 +214,7 @@ def _routers() -> list[Any]:
         linkage_pages.router,
         tracing_pages.router,
         aid_pages.router,
+        reconciliation_pages.router,
     ]
 
 

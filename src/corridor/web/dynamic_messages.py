@@ -181,6 +181,22 @@ AID_VALUES = (
     N_("write_off"),
     N_("count_adjustment"),
     N_("reversal"),
+    N_("discrepancy"),
+)
+
+# corridor.aid.models.RecipientKind
+RECIPIENT_KINDS = (
+    N_("household"),
+    N_("individual"),
+    N_("anonymous"),
+)
+
+# corridor.aid.models.ReconciliationFlag
+RECONCILIATION_FLAGS = (
+    N_("stock_shortfall"),
+    N_("entitlement_exceeded"),
+    N_("point_not_open"),
+    N_("unknown_recipient"),
 )
 
 # corridor.aid.models: ConsultationCategory, Referral ("other" is shared)

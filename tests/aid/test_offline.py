@@ -99,6 +99,7 @@ def world(runtime: Runtime, factory: Factory) -> dict[str, Any]:
 
 def _list(world: dict[str, Any], **values: Any) -> bytes:
     lines = values.pop("lines", [{"item": str(world["parcel"]), "quantity": "1"}])
+    ids = {k: values.pop(k) for k in ("instance_id", "deprecated_id") if k in values}
     filled = {
         "start": utcnow().isoformat(),
         "end": utcnow().isoformat(),
@@ -109,7 +110,7 @@ def _list(world: dict[str, Any], **values: Any) -> bytes:
         "registration": str(world["registration"]),
         **values,
     }
-    xml, _instance = build_instance(world["xform"], filled, {"line": lines})
+    xml, _instance = build_instance(world["xform"], filled, {"line": lines}, **ids)
     return xml
 
 
@@ -336,3 +337,22 @@ def test_the_reconciliation_page_lists_flags_and_takes_a_review(
     # An officer neither sees the page nor reviews.
     officer = page_client(runtime, world["officer"])
     assert officer.get(url).status_code == 403
+
+
+def test_an_edited_list_replaces_the_distribution_it_recorded(
+    runtime: Runtime, world: dict[str, Any]
+) -> None:
+    first = "uuid:" + str(uuid.uuid4())
+    assert _send(world, _list(world, instance_id=first)).status_code == 201
+    two = [{"item": str(world["parcel"]), "quantity": "2"}]
+    edit = _list(world, lines=two, instance_id="uuid:" + str(uuid.uuid4()), deprecated_id=first)
+    assert _send(world, edit).status_code == 201
+    with unit_of_work(runtime.factory) as session:
+        kinds = [m.kind for m in session.scalars(select(Movement).order_by(Movement.id))]
+        assert kinds[-3:] == [
+            MovementKind.DISTRIBUTION,
+            MovementKind.REVERSAL,
+            MovementKind.DISTRIBUTION,
+        ]
+        assert session.scalar(select(func.sum(Balance.quantity))) == 10 - 2
+        assert ledger.mismatches(session, operation_id=world["id"]) == []

@@ -176,3 +176,37 @@ def test_organisations_and_users_are_chained_globally(runtime: Runtime, factory:
         reports = {r.chain: r for r in verify_all(conn, runtime.signer.public_key())}
     assert reports["global"].ok
     assert reports["global"].records >= 4
+
+
+def test_records_are_chained_at_commit_and_follow_rollbacks(runtime: Runtime) -> None:
+    """Chained at the commit (the head is locked last); a savepoint's records go with
+    it when it is rolled back, the transaction's with the transaction."""
+
+    def names() -> list[str]:
+        with unit_of_work(runtime.factory) as session:
+            ids = session.scalars(
+                select(AuditRecord.entity_id).where(AuditRecord.entity_type == "organisation")
+            )
+            return sorted(
+                session.get_one(Organisation, int(i)).name
+                for i in ids
+                if session.get(Organisation, int(i))
+            )
+
+    heads = select(AuditChainHead.seq).where(AuditChainHead.chain == "global")
+    with unit_of_work(runtime.factory, Actor(label="t")) as session:
+        session.add(Organisation(name="Kept", type="ngo"))
+        session.flush()
+        assert session.scalar(heads) in (None, 0)  # recorded, not chained yet
+        savepoint = session.begin_nested()
+        session.add(Organisation(name="In a savepoint", type="ngo"))
+        session.flush()
+        savepoint.rollback()
+        session.add(Organisation(name="Also kept", type="ngo"))
+    with pytest.raises(RuntimeError), unit_of_work(runtime.factory, Actor(label="t")) as session:
+        session.add(Organisation(name="Rolled back", type="ngo"))
+        session.flush()
+        raise RuntimeError("the transaction fails")
+    assert names() == ["Also kept", "Kept"]
+    with runtime.engine.connect() as conn:
+        assert all(report.ok for report in verify_all(conn, runtime.signer.public_key()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from corridor.errors import NotFound
 from corridor.keys.files import load_or_create_secret
 from corridor.keys.keyring import Keyring
 from corridor.keys.models import DataKey
-from corridor.runtime import Runtime
+from corridor.runtime import Runtime, build_runtime
 from tests.factories import Factory
 
 
@@ -74,3 +75,23 @@ def test_destroyed_keys_make_data_unreadable(runtime: Runtime, factory: Factory)
         with pytest.raises(NotFound):
             runtime.keyring.encrypt(session, operation.id, b"new data")
         assert session.get(Organisation, lead.id) is not None
+
+
+def test_a_key_destroyed_through_one_worker_is_not_used_by_another(
+    runtime: Runtime, factory: Factory
+) -> None:
+    """Each worker caches the live keys; destroying them reaches every worker's cache."""
+    lead = factory.organisation()
+    operation = factory.operation(lead)
+    other = build_runtime(runtime.settings)  # a second server worker
+    try:
+        with unit_of_work(other.factory) as session:
+            blob = other.keyring.encrypt(session, operation.id, b"before")
+        with unit_of_work(runtime.factory) as session:
+            assert runtime.keyring.decrypt(session, operation.id, blob) == b"before"
+            runtime.keyring.destroy(session, operation.id)
+        time.sleep(runtime.settings.cache_check_interval_seconds * 2)
+        with unit_of_work(other.factory) as session, pytest.raises(NotFound):
+            other.keyring.encrypt(session, operation.id, b"after")
+    finally:
+        other.dispose()

@@ -134,6 +134,7 @@ def distribute(
         occurred_at=distributed_at,
         reference=f"distribution {distribution_id}",
         flush=False,
+        balances_now=False,
     )
     distribution = Distribution(
         id=distribution_id,
@@ -156,6 +157,8 @@ def distribute(
     )
     session.add(distribution)
     session.flush()
+    # Last, so that the balance row is locked only from here to the commit.
+    ledger.move_balances(session, place, lines)
     return Distributed(distribution, created=True)
 
 

@@ -79,6 +79,7 @@ def post(
     waybill_id: int | None = None,
     flush: bool = True,
     allow_no_lines: bool = False,
+    balances_now: bool = True,
 ) -> Movement:
     """Post a movement and move its balances; ``OutOfStock`` if one would go below zero.
 
@@ -87,12 +88,13 @@ def post(
     ``flush=False``: the caller adds what refers to the movement and flushes
     once (one round of inserts, one append to the audit chain).
     ``allow_no_lines``: a stock count that agreed with the ledger is still recorded.
+    ``balances_now=False``: the caller moves them last, with :func:`move_balances`.
     """
     lines = [line for line in lines if line.quantity]
     if not lines and not allow_no_lines:
         raise InvalidInput("lines", "at least one line with a quantity is required")
-    for line in sorted(lines, key=lambda ln: (ln.batch_id, ln.quantity)):  # a fixed lock order
-        _move(session, place, line)
+    if balances_now:
+        move_balances(session, place, lines)
     movement = Movement(
         operation_id=place.operation_id,
         kind=kind,
@@ -120,6 +122,18 @@ def post(
     if flush:
         session.flush()
     return movement
+
+
+def move_balances(session: Session, place: Place, lines: list[Line]) -> None:
+    """Move the balances of ``lines`` (``OutOfStock`` if one would go below zero).
+
+    A balance row stays locked from here to the commit, and every movement of
+    that batch at that place waits for it: the busiest callers (distributions)
+    insert their rows first and move the balances last, so that the lock is
+    held for as little as the commit itself.
+    """
+    for line in sorted(lines, key=lambda ln: (ln.batch_id, ln.quantity)):  # a fixed lock order
+        _move(session, place, line)
 
 
 def _move(session: Session, place: Place, line: Line) -> None:

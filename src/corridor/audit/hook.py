@@ -1,10 +1,18 @@
 """Writes an audit record for every create, update and delete of audited models.
 
-A model is audited when its class has an ``audit_entity`` name. The hook runs
-after each flush, inside the same transaction as the change, so a change and
-its audit record are committed or rolled back together. Columns listed in the
-model's ``audit_exclude`` (secrets, counters) are neither hashed nor, when they
-are the only change, recorded.
+A model is audited when its class has an ``audit_entity`` name. The hook
+reads each flush (the state hashed is the one written), and the records are
+chained just before the transaction commits, inside it, so a change and its
+audit record are committed or rolled back together. Chaining last matters:
+appending locks the operation's chain head until the commit, and every
+audited write of the operation takes turns on that lock; taken at the end,
+it is held for the append and the commit only, not for the rest of the
+transaction (a distribution's conditional balance update, for one, waits on
+no chain). It also makes the head the last lock any transaction takes, so
+two transactions cannot hold it and a balance row in opposite orders. Inside
+a savepoint records are chained at once, so that rolling the savepoint back
+takes them with it. Columns listed in the model's ``audit_exclude`` (secrets,
+counters) are neither hashed nor, when they are the only change, recorded.
 """
 
 from __future__ import annotations
@@ -13,13 +21,14 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from corridor.audit.chain import Entry, append, state_hmac
 from corridor.db.session import Actor, get_actor
 from corridor.keys.keyring import AUDIT, keyring_of
 
 ACTOR_ATTRIBUTE = "_corridor_audit_actor"
+PENDING = "audit_pending"  # session.info: operation id → entries waiting for the commit
 
 
 def attribute_to(obj: Any, actor: Actor) -> None:
@@ -92,7 +101,7 @@ def record_changes(session: Session, changes: list[tuple[Any, str]]) -> None:
     if signer is None:
         raise RuntimeError("session has no audit signer; build it with corridor.runtime")
     keyring = keyring_of(session)
-    actor = get_actor(session)
+    actor = get_actor(session)  # resolved now: the session's actor may change before commit
     by_operation: dict[int | None, list[Entry]] = defaultdict(list)
     keys: dict[int | None, bytes] = {}
     ordered = sorted(changes, key=lambda c: (c[0].audit_entity, _entity_id(c[0]), c[1]))
@@ -104,17 +113,28 @@ def record_changes(session: Session, changes: list[tuple[Any, str]]) -> None:
             if operation_id not in keys:  # one key lookup per operation per flush
                 keys[operation_id] = keyring.current_key(session, operation_id, AUDIT)[1]
             digest = state_hmac(keys[operation_id], _state(obj))
-        own = obj.__dict__.get(ACTOR_ATTRIBUTE)
+        who = obj.__dict__.get(ACTOR_ATTRIBUTE) or actor
         by_operation[operation_id].append(
             Entry(
                 entity_type=obj.audit_entity,
                 entity_id=_entity_id(obj),
                 action=action,
                 state_hmac=digest,
-                actor_user_id=own.user_id if own else None,
-                actor_label=own.label if own else None,
+                actor_user_id=who.user_id,
+                actor_label=who.label,
             )
         )
+    if session.in_nested_transaction():
+        _chain(session, by_operation)
+        return
+    pending: dict[int | None, list[Entry]] = session.info.setdefault(PENDING, defaultdict(list))
+    for operation_id, entries in by_operation.items():
+        pending[operation_id].extend(entries)
+
+
+def _chain(session: Session, by_operation: dict[int | None, list[Entry]]) -> None:
+    signer = session.info["audit_signer"]
+    actor = get_actor(session)
     conn = session.connection()
     for operation_id in sorted(by_operation, key=lambda k: (k is not None, k or 0)):
         append(
@@ -127,6 +147,30 @@ def record_changes(session: Session, changes: list[tuple[Any, str]]) -> None:
         )
 
 
+def _before_commit(session: Session) -> None:
+    session.flush()  # what the commit would flush, recorded now
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        _chain(session, pending)
+
+
+def _discard_after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    """A rollback of the transaction drops what waited for its commit; one of a
+    savepoint does not (what the savepoint itself recorded was chained at once)."""
+    if previous.parent is None:  # the transaction itself, not a savepoint within it
+        session.info.pop(PENDING, None)
+
+
+def _fresh(session: Session, transaction: SessionTransaction) -> None:
+    """A new transaction starts with nothing waiting (a session closed without a
+    commit or rollback may be used again)."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
 def install(factory: sessionmaker[Session]) -> None:
-    """Audit every flush of sessions made by ``factory``."""
+    """Audit every flush of sessions made by ``factory``, chained at each commit."""
     event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "before_commit", _before_commit)
+    event.listen(factory, "after_soft_rollback", _discard_after_soft_rollback)
+    event.listen(factory, "after_transaction_create", _fresh)

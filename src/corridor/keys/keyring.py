@@ -16,15 +16,17 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from corridor.db.session import transaction_memo
+from corridor.db.session import READ_ONLY, transaction_memo, writable_engine
 from corridor.db.types import utcnow
 from corridor.errors import NotFound
+from corridor.jobs.cache import changed, worker_cache
 from corridor.keys.models import DataKey
 
 DATA = "data"
 AUDIT = "audit"
 _MAGIC = b"CK1"
 _T = DataKey.__table__
+CURRENT_KEYS = "keys.current"  # the worker cache of every live key's newest version
 
 
 def scope_of(operation_id: int | None) -> str:
@@ -67,15 +69,35 @@ class Keyring:
     ) -> tuple[int, bytes]:
         """The newest live key for (operation, purpose), created on first use.
 
-        Read once per transaction: a request that encrypts a record and then
-        audits it asks twice, and keys change only in other transactions.
+        Every write transaction asks (its audit records are keyed), so the
+        answer comes from a worker cache of the live keys, read from committed
+        data only and reloaded when a key is created or destroyed anywhere
+        (``CURRENT_KEYS``; whatever retires a key must bump it too); a key
+        not there yet is read, or created, in the transaction, once.
         """
         scope = scope_of(operation_id)
+        cached = worker_cache(session, CURRENT_KEYS, self._live_keys).get(session)
+        if (scope, purpose) in cached:
+            version, wrapped = cached[(scope, purpose)]
+            return version, self._unwrap(scope, purpose, version, wrapped)
         memo = transaction_memo(session, "_keyring_memo")
         found = memo.get((scope, purpose))
         if found is None:
             found = memo[(scope, purpose)] = self._current_key(session, operation_id, purpose)
         return found
+
+    def _live_keys(self, session: Session) -> dict[tuple[str, str], tuple[int, bytes]]:
+        """(scope, purpose) → the newest live (version, wrapped key), as committed: read
+        on a connection of its own, so a key this transaction made and may yet roll
+        back is never cached."""
+        committed = writable_engine(session).execution_options(**{READ_ONLY: True})
+        with committed.connect() as conn:  # on SQLite, beside a writer holding the lock
+            rows = conn.execute(
+                select(_T.c.scope, _T.c.purpose, _T.c.version, _T.c.wrapped_key)
+                .where(_T.c.retired_at.is_(None), _T.c.destroyed_at.is_(None))
+                .order_by(_T.c.version)
+            ).all()
+        return {(r.scope, r.purpose): (r.version, bytes(r.wrapped_key)) for r in rows}
 
     def _current_key(
         self, session: Session, operation_id: int | None, purpose: str
@@ -103,6 +125,7 @@ class Keyring:
                 or 0
             ) + 1
             wrapped = self._create(conn, scope, operation_id, purpose, version)
+            changed(session, CURRENT_KEYS)
             return version, self._unwrap(scope, purpose, version, wrapped)
         return row.version, self._unwrap(scope, purpose, row.version, row.wrapped_key)
 
@@ -168,6 +191,8 @@ class Keyring:
             .where(_T.c.scope == scope, _T.c.destroyed_at.is_(None))
             .values(wrapped_key=None, destroyed_at=utcnow())
         )
+        changed(session, CURRENT_KEYS)
+        worker_cache(session, CURRENT_KEYS, self._live_keys).invalidate()
         with self._lock:
             self._cache.clear()
         return result.rowcount

@@ -108,19 +108,29 @@ def _serve(
         f"Corridor at [bold]{scheme}://{shown_host}:{port}/[/bold] "
         f"({workers} worker{'s' if workers > 1 else ''})"
     )
-    uvicorn.run(
-        "corridor.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
-        ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
+    options: dict[str, object] = {
+        "app": "corridor.web.app:create_app",
+        "factory": True,
+        "log_level": settings.log_level.lower(),
+        "ssl_certfile": str(ssl_certfile) if ssl_certfile else None,
+        "ssl_keyfile": str(ssl_keyfile) if ssl_keyfile else None,
         # Query strings never reach the access log (they could carry identifiers).
-        access_log=False,
-        proxy_headers=True,
-    )
+        "access_log": False,
+        "proxy_headers": True,
+    }
+    from corridor.web import serving
+
+    if workers > 1 and serving.reuse_port_available():
+        # Each worker on a socket of its own: connections opened at one moment
+        # are spread over the workers (corridor.web.serving says why).
+        try:
+            code = serving.serve_workers(host, port, workers, options)
+        except OSError as error:
+            fail(f"--port: cannot listen on {host}:{port} ({error.strerror})")
+        if code:
+            fail("a worker could not start; see the messages above")
+        return
+    uvicorn.run(host=host, port=port, workers=workers, **options)  # type: ignore[arg-type]
 
 
 @app.command()

@@ -16,6 +16,7 @@ import pytest
 from corridor.accounts.models import Role
 from corridor.config import Settings
 from corridor.runtime import Runtime
+from corridor.web import serving
 from tests.factories import Factory
 from tests.web.conftest import bearer
 
@@ -139,3 +140,39 @@ def _refused_everywhere(
     assert set(first_refusal) == seen, f"change saved by {changed_by}; refusals {first_refusal}"
     assert max(first_refusal.values()) <= 1.0
     assert late_success == []
+
+
+def test_a_port_already_taken_is_refused_in_one_line(settings: Settings) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "CORRIDOR_DATABASE_URL": settings.effective_database_url}
+        env["CORRIDOR_DATA_DIR"] = str(settings.data_dir)
+        done = subprocess.run(
+            [sys.executable, "-m", "corridor.cli", "serve", "--workers", "2", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert f"--port: cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_a_worker_that_dies_is_started_again(two_workers: str) -> None:
+    import signal
+
+    with httpx.Client(timeout=5, headers={"Connection": "close"}) as client:
+        seen = _warm_both(client, f"{two_workers}/healthz", {})
+        time.sleep(serving.MIN_LIFETIME_S)  # past its start: a death, not a failed start
+        gone = min(seen)
+        os.kill(int(gone), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        now: set[str] = set()
+        while len(now) < 2 and time.monotonic() < deadline:
+            try:
+                now.add(client.get(f"{two_workers}/healthz").headers["x-corridor-worker"])
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert len(now) == 2 and gone not in now

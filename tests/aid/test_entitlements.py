@@ -198,12 +198,12 @@ def test_the_status_lookup_and_overrides_over_the_api(
         "recipient": {"kind": "household", "registration_id": str(registration)},
         "items": [{"item_id": world["items"]["FOOD-PARCEL"], "quantity": 1}],
     }
-    assert (
-        client.post(
-            f"{url}/distributions", json={**body, "id": str(uuid.uuid4())}, headers=officer
-        ).status_code
-        == 201
-    )
+    first = {**body, "id": str(uuid.uuid4())}
+    assert client.post(f"{url}/distributions", json=first, headers=officer).status_code == 201
+    # Sent again after a lost answer: acknowledged, not refused for the entitlement
+    # it used up itself.
+    again = client.post(f"{url}/distributions", json=first, headers=officer)
+    assert again.status_code == 200 and again.json()["created"] is False
     refused = client.post(
         f"{url}/distributions", json={**body, "id": str(uuid.uuid4())}, headers=officer
     )

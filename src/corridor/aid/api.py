@@ -67,7 +67,7 @@ from corridor.aid.schemas import (
     WaybillReceiptIn,
     WriteOffIn,
 )
-from corridor.errors import Forbidden, InvalidInput, NotFound
+from corridor.errors import Conflict, Forbidden, InvalidInput, NotFound
 from corridor.operations import service as operations
 from corridor.web.deps import OperationContext, require
 from corridor.web.schemas import RowId
@@ -458,11 +458,15 @@ def distribute(
                 may_override=decide(
                     ctx.principal, ctx.operation.participation, Action.ENTITLEMENT_OVERRIDE
                 ).allowed,
+                # Nearly every request is a new distribution: a resend is met by
+                # the primary key, and answered on the second attempt.
+                look_for_resend=bool(attempt),
             )
             break
-        except IntegrityError:
-            # The same id stored a moment ago by a resend racing this one: answer
-            # against the stored distribution.
+        except (IntegrityError, Conflict):
+            # This id may be stored already (a resend, or one racing this request;
+            # a resend also finds its entitlement or the stock used up by itself):
+            # answer against the stored distribution, or refuse as before.
             ctx.session.rollback()
             if attempt:
                 raise

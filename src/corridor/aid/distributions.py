@@ -71,12 +71,18 @@ def distribute(
     distributed_at: datetime | None = None,
     override_reason: str | None = None,
     may_override: bool = False,
+    look_for_resend: bool = True,
 ) -> Distributed:
     """Hand out ``items`` at ``place``: checked, picked, posted, recorded.
 
     Entitlement rules are checked against the recipient's deduplicated identity
     (``corridor.aid.entitlements``); beyond them, only with ``override_reason``
     and ``may_override`` (a coordinator), and the distribution keeps both.
+
+    ``look_for_resend=False`` skips looking for a distribution stored under
+    this id (a lookup that costs as much as a quarter of the rest): the caller
+    then meets a resend as an ``IntegrityError`` at the flush, rolls back and
+    asks again with the lookup (the API's route does).
     """
     kind = checks.choice(RecipientKind, recipient.kind, "recipient.kind")
     distributed_at = checks.past_moment(distributed_at, "distributed_at")
@@ -99,7 +105,7 @@ def distribute(
             ).id
         wanted.append((item, quantity, batch_id))
     digest = _digest(place.id, kind, recipient, people, wanted)
-    stored = session.get(Distribution, distribution_id)
+    stored = session.get(Distribution, distribution_id) if look_for_resend else None
     if stored is not None:
         if stored.operation_id != place.operation_id or stored.content_sha256 != digest:
             raise Conflict("a different distribution with this id is already stored")

@@ -489,9 +489,6 @@ def distribute(
 
 def _reconciliation_out(found: reconciliation.Flagged) -> ReconciliationOut:
     d = found.distribution
-    given: dict[int, int] = defaultdict(int)
-    for line in d.movement.lines:
-        given[line.item_id] -= line.quantity
     return ReconciliationOut(
         id=d.id,
         place_id=d.place_id,
@@ -501,7 +498,7 @@ def _reconciliation_out(found: reconciliation.Flagged) -> ReconciliationOut:
         registration_id=d.registration_id,
         recipient_reference=d.recipient_reference,
         people_count=d.people_count,
-        items=dict(given),
+        items=found.given,
         flags=d.flags,
         override_reason=d.override_reason,
         shortfall_open=found.shortfall_open,
@@ -548,13 +545,9 @@ def review_distribution(
         user_id=ctx.principal.user_id,
         note=body.note,
     )
-    (found,) = [
-        f
-        for f in reconciliation.flagged(
-            ctx.session, operation_id=ctx.operation.id, include_reviewed=True
-        )
-        if f.distribution.id == done.id
-    ]
+    (found,) = reconciliation.flagged(
+        ctx.session, operation_id=ctx.operation.id, include_reviewed=True, distribution_id=done.id
+    )
     return _reconciliation_out(found)
 
 

@@ -47,7 +47,7 @@ router = APIRouter(include_in_schema=False)
 ITEM_SLOTS = 4
 
 
-async def _form_values(request: Request) -> dict[str, str]:
+async def form_values(request: Request) -> dict[str, str]:
     """A posted form's text fields, once its CSRF token is checked."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -195,7 +195,7 @@ async def write_off_submit(
 async def _stock_movement(
     request: Request, ctx: OperationContext, place_id: int, movement: str
 ) -> Response:
-    values = await _form_values(request)
+    values = await form_values(request)
     try:
         place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
         if not _may(ctx, Action.STOCK_WRITE, place.organisation_id):
@@ -338,7 +338,7 @@ async def distribute_submit(
     place_id: RowId,
     ctx: OperationContext = Depends(require(Action.DISTRIBUTE)),
 ) -> Response:
-    values = await _form_values(request)
+    values = await form_values(request)
     try:
         place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
         if not _may(ctx, Action.DISTRIBUTE, place.organisation_id):
@@ -440,7 +440,7 @@ def new_waybill_page(
 async def create_waybill(
     request: Request, ctx: OperationContext = Depends(require(Action.STOCK_WRITE))
 ) -> Response:
-    values = await _form_values(request)
+    values = await form_values(request)
     try:
         source = values.get("from_place_id", "")
         target = values.get("to_place_id", "")
@@ -486,7 +486,7 @@ async def waybill_step(
     ctx: OperationContext = Depends(require(Action.STOCK_WRITE)),
 ) -> Response:
     """Dispatch, cancel or receive (each line: received, lost, damaged)."""
-    values = await _form_values(request)
+    values = await form_values(request)
     try:
         waybill = waybills.get(ctx.session, operation_id=ctx.operation.id, waybill_id=waybill_id)
         end = waybill.to_place_id if step == "receive" else waybill.from_place_id
@@ -570,7 +570,7 @@ async def record_consultation(
     place_id: RowId,
     ctx: OperationContext = Depends(require(Action.CONSULTATION_WRITE)),
 ) -> Response:
-    values = await _form_values(request)
+    values = await form_values(request)
     try:
         place = places.get_place(ctx.session, operation_id=ctx.operation.id, place_id=place_id)
         if not _may(ctx, Action.CONSULTATION_WRITE, place.organisation_id):

@@ -34,6 +34,14 @@ class Flagged:
     shortfall_settled_by: Movement | None  # the stock count after it, once there is one
 
     @property
+    def given(self) -> dict[int, int]:
+        """Item id → quantity handed out (its movement's lines, sign turned)."""
+        totals: dict[int, int] = {}
+        for line in self.distribution.movement.lines:
+            totals[line.item_id] = totals.get(line.item_id, 0) - line.quantity
+        return totals
+
+    @property
     def shortfall_open(self) -> bool:
         return (
             self.distribution.discrepancy_movement_id is not None
@@ -47,6 +55,7 @@ def flagged(
     operation_id: int,
     organisation_ids: frozenset[int] | None = None,
     include_reviewed: bool = False,
+    distribution_id: uuid.UUID | None = None,
     limit: int = 500,
 ) -> list[Flagged]:
     """Flagged distributions captured offline, newest first (of ``organisation_ids``' points,
@@ -66,6 +75,8 @@ def flagged(
         statement = statement.where(Place.organisation_id.in_(organisation_ids))
     if not include_reviewed:
         statement = statement.where(Distribution.reviewed_at.is_(None))
+    if distribution_id is not None:
+        statement = statement.where(Distribution.id == distribution_id)
     rows = [(d, name) for d, name in session.execute(statement)]
     counts = _next_counts(session, [d for d, _name in rows])
     return [Flagged(d, name, counts.get(d.id)) for d, name in rows]

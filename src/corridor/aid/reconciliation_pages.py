@@ -9,7 +9,6 @@ coordinator needs to reconcile figures, and no more.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,8 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 from corridor.accounts.permissions import Action
 from corridor.aid import catalogue, places, reconciliation
 from corridor.aid.models import Distribution
+from corridor.aid.pages import form_values
 from corridor.errors import CorridorError, Forbidden, NotFound
-from corridor.web.deps import OperationContext, check_csrf, require
+from corridor.web.deps import OperationContext, require
 from corridor.web.templating import N_, flash, render
 
 router = APIRouter(include_in_schema=False)
@@ -38,12 +38,6 @@ def _page(
         organisation_ids=places.organisations_reached(ctx.decision),
         include_reviewed=include_reviewed,
     )
-    given: dict[uuid.UUID, dict[int, int]] = {}
-    for entry in found:
-        totals: dict[int, int] = defaultdict(int)
-        for line in entry.distribution.movement.lines:
-            totals[line.item_id] -= line.quantity
-        given[entry.distribution.id] = dict(totals)
     items = {i.id: i for i in catalogue.list_items(ctx.session, operation_id=ctx.operation.id)}
     return render(
         request,
@@ -52,7 +46,6 @@ def _page(
         error=error,
         operation=ctx.operation,
         found=found,
-        given=given,
         items=items,
         include_reviewed=include_reviewed,
     )
@@ -72,9 +65,7 @@ async def review_submit(
     distribution_id: uuid.UUID,
     ctx: OperationContext = Depends(require(Action.STOCK_CORRECT)),
 ) -> Response:
-    form = await request.form()
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
-    check_csrf(request, values.get("csrf_token"))
+    values = await form_values(request)
     try:
         stored = ctx.session.get(Distribution, distribution_id)
         if stored is None or stored.operation_id != ctx.operation.id:

@@ -28,6 +28,9 @@ setup_assets() {
     npm run --silent build
 }
 
+# Printing certificates and reports (WeasyPrint): Pango, and an Arabic font.
+PRINT_PACKAGES=(fonts-hosny-amiri libpango-1.0-0 libpangoft2-1.0-0)
+
 apt_install() {  # install Debian packages that are missing
     local missing=()
     for pkg in "$@"; do

@@ -41,6 +41,9 @@ SUBCOMMANDS = [
     ["osm"],
     ["osm", "import"],
     ["route"],
+    ["cert"],
+    ["cert", "sample"],
+    ["cert", "verify"],
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from corridor.amnesty.cli import cert_app
 from corridor.config import Settings, get_settings
 from corridor.errors import CorridorError
 
@@ -44,6 +45,7 @@ app.add_typer(gazetteer_app, name="gazetteer")
 app.add_typer(audit_app, name="audit")
 app.add_typer(osm_app, name="osm")
 app.add_typer(linkage_app, name="linkage")
+app.add_typer(cert_app, name="cert")
 
 console = Console(stderr=True)
 

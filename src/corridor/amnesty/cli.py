@@ -1,0 +1,178 @@
+"""``corridor cert``: sample certificates, offline verification, key rotation.
+
+``verify`` and ``sample`` touch no database: they are what a checkpoint laptop
+or another verifier's maker runs. Exit codes of ``verify``: 0 valid, 1 any other
+verdict, 2 a usage error or a trust list that cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from corridor.amnesty import qr, samples
+from corridor.amnesty.trust_list import TrustListError, iso, load
+from corridor.amnesty.verifier import Verdict, Verification, Verifier
+
+cert_app = typer.Typer(
+    help="Amnesty and safe-passage certificates: samples, offline verification, keys.",
+    no_args_is_help=True,
+)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _verdict(value: str) -> Verdict:
+    try:
+        return Verdict(value)
+    except ValueError:
+        _fail(f"--kind: {value!r} is not one of {', '.join(v.value for v in Verdict)}")
+
+
+@cert_app.command("sample")
+def sample_command(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the four files into.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="The verdict the sample gives: " + ", ".join(Verdict))
+    ] = Verdict.VALID.value,
+) -> None:
+    """Issue one certificate for a fictitious holder with a throwaway key: certificate.txt
+    (the QR text), certificate.png, certificate.pdf and trust-list.json."""
+    verdict = _verdict(kind)
+    if out.exists() and not out.is_dir():
+        _fail(f"--out: {out} is not a folder")
+    sample = samples.make(verdict)
+    for path in samples.write(sample, out):
+        typer.echo(str(path))
+    typer.echo(f"root key fingerprint: {sample.root_thumbprint}")
+
+
+def _moment(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        _fail(f"--at: {value!r} is not an ISO 8601 time")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _read_text(text: str | None, image: Path | None) -> str:
+    if (text is None) == (image is None):
+        _fail("give exactly one of --text and --image")
+    if text is not None:
+        return text
+    assert image is not None
+    try:
+        data = image.read_bytes()
+    except OSError as error:
+        _fail(f"--image: cannot read {image} ({error.strerror})")
+    try:
+        found = qr.read(data)
+    except qr.ImageError as error:
+        _fail(f"--image: {error}")
+    return found[0] if found else ""
+
+
+@cert_app.command("verify")
+def verify_command(
+    trust_list: Annotated[
+        Path, typer.Option("--trust-list", help="The trust list (JSON) the checkpoint downloaded.")
+    ],
+    text: Annotated[str | None, typer.Option("--text", help="The QR text (AC1:…).")] = None,
+    image: Annotated[
+        Path | None, typer.Option("--image", help="A PNG or JPEG showing the QR code.")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Verify as at this ISO 8601 time (default: now).")
+    ] = None,
+    root: Annotated[
+        str | None,
+        typer.Option("--root", help="The root key fingerprint to require of the trust list."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Verify a certificate offline: valid, expired, not_yet_valid, revoked,
+    unknown_signer, bad_signature or malformed."""
+    moment = _moment(at)
+    try:
+        trusted = load(trust_list.read_bytes(), expected_root=root)
+    except OSError as error:
+        _fail(f"--trust-list: cannot read {trust_list} ({error.strerror})")
+    except TrustListError as error:
+        _fail(f"--trust-list: {error}")
+    qr_text = _read_text(text, image)
+    result = Verifier(trusted).verify(qr_text, moment)
+    if not qr_text and image is not None:
+        result = Verification(Verdict.MALFORMED, "no QR code found in the image")
+    stale = trusted.stale(moment)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                _as_json(result, trusted.issued_at, stale, trusted.root_thumbprint),
+                ensure_ascii=False,
+            )
+        )
+    else:
+        _print(result, iso(trusted.issued_at), stale)
+    raise typer.Exit(0 if result.valid else 1)
+
+
+def _as_json(result: Verification, issued_at: datetime, stale: bool, root: str) -> dict:
+    out: dict[str, object] = {
+        "verdict": result.verdict.value,
+        "certificate_id": result.certificate_id,
+        "trust_list_issued_at": iso(issued_at),
+        "trust_list_stale": stale,
+        "trust_list_root": root,
+        "detail": result.detail,
+        "key_id": result.key_id,
+        "signer": result.signer.issuer if result.signer else None,
+        "signer_name": result.signer.name if result.signer else None,
+    }
+    if result.claims is not None:
+        claims = result.claims
+        out["certificate"] = {
+            "type": claims.kind.value,
+            "name_arabic": claims.name_arabic,
+            "name_latin": claims.name_latin,
+            "birth_date": claims.birth_date,
+            "photo_hash": claims.photo_hash.hex() if claims.photo_hash else None,
+            "issuer": claims.issuer,
+            "issued_at": iso(claims.issued_at),
+            "valid_from": iso(claims.valid_from),
+            "valid_until": iso(claims.valid_until),
+        }
+    return out
+
+
+def _print(result: Verification, issued_at: str, stale: bool) -> None:
+    out = sys.stdout
+    out.write(f"{result.verdict.value.upper()}: {result.detail}\n")
+    if result.certificate_id:
+        out.write(f"certificate: {result.certificate_id}\n")
+    if result.claims is not None:
+        claims = result.claims
+        for label, value in (
+            ("type", claims.kind.value),
+            ("name (Arabic)", claims.name_arabic),
+            ("name (Latin)", claims.name_latin),
+            ("date of birth", claims.birth_date),
+            ("issued by", f"{result.signer.name if result.signer else ''} ({claims.issuer})"),
+            ("valid", f"{iso(claims.valid_from)} to {iso(claims.valid_until)}"),
+        ):
+            if value:
+                out.write(f"{label}: {value}\n")
+    out.write(
+        f"trust list issued at {issued_at}"
+        + (" (STALE: past its next update)" if stale else "")
+        + "\n"
+    )

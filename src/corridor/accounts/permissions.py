@@ -55,12 +55,17 @@ class Action(enum.StrEnum):
     ENTITLEMENT_MANAGE = "entitlement.manage"
     ENTITLEMENT_OVERRIDE = "entitlement.override"
     CONSULTATION_WRITE = "consultation.write"
+    # The amnesty desk: intakes (personal data), items and custody, certificates.
+    AMNESTY_READ = "amnesty.read"
+    AMNESTY_WRITE = "amnesty.write"
+    AMNESTY_SUMMARY = "amnesty.summary"
+    DESK_MANAGE = "amnesty.desk"
 
 
 # Actions that read personal data: the access log records each use, and no
 # organisation of type authority, or party to the conflict, is ever granted one.
 PERSONAL_DATA_ACTIONS: frozenset[Action] = frozenset(
-    {Action.PERSONAL_DATA_READ, Action.LINKAGE_REVIEW}
+    {Action.PERSONAL_DATA_READ, Action.LINKAGE_REVIEW, Action.AMNESTY_READ, Action.AMNESTY_WRITE}
 )
 
 
@@ -80,6 +85,8 @@ _EVERYONE = {
     Action.CROSSING_READ: Grant(Scope.OPERATION),
     # Stock is no one's personal data: every participant sees what is where.
     Action.AID_READ: Grant(Scope.OPERATION),
+    # Counts of the amnesty programme (never a person, never a serial number).
+    Action.AMNESTY_SUMMARY: Grant(Scope.OPERATION),
 }
 _LEAD_MANAGEMENT = {
     Action.OPERATION_UPDATE: Grant(Scope.LEAD),
@@ -119,6 +126,7 @@ MATRIX: dict[Role, dict[Action, Grant]] = {
         # Deduplication runs over every partner's registrations: the lead decides.
         Action.LINKAGE_REVIEW: Grant(Scope.LEAD),
         **_STOCK_COORDINATION,
+        Action.DESK_MANAGE: Grant(Scope.OWN_ORG),
     },
     Role.FIELD_OFFICER: {
         **_EVERYONE,
@@ -129,7 +137,15 @@ MATRIX: dict[Role, dict[Action, Grant]] = {
         Action.DISTRIBUTE: Grant(Scope.OWN_ORG),
         Action.CONSULTATION_WRITE: Grant(Scope.OWN_ORG),
     },
-    Role.DDR_OFFICER: {**_EVERYONE, Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG)},
+    # Intakes are seen by the DDR officers of the organisation that runs the desk
+    # and no one else: the lead's coordinators see the counts (no lead widening).
+    Role.DDR_OFFICER: {
+        **_EVERYONE,
+        Action.PERSONAL_DATA_READ: Grant(Scope.OWN_ORG),
+        Action.AMNESTY_READ: Grant(Scope.OWN_ORG),
+        Action.AMNESTY_WRITE: Grant(Scope.OWN_ORG),
+        Action.DESK_MANAGE: Grant(Scope.OWN_ORG),
+    },
     Role.VIEWER: dict(_EVERYONE),
 }
 

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "corridor.crossings.models",
     "corridor.linkage.models",
     "corridor.aid.models",
+    "corridor.amnesty.models",
 )
 
 

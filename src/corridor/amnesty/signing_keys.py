@@ -72,7 +72,9 @@ def _current(
         if organisation_id is None
         else SigningKey.organisation_id == organisation_id
     )
-    return session.scalars(query.order_by(SigningKey.id.desc()).limit(1)).first()
+    # The oldest live key: should two requests race to create the first one, both
+    # transactions settle on the same key once committed.
+    return session.scalars(query.order_by(SigningKey.id).limit(1)).first()
 
 
 def root_key(session: Session, operation_id: int) -> SigningKey:
@@ -90,10 +92,12 @@ def issuer_key(session: Session, operation_id: int, organisation_id: int) -> Sig
 def rotate(
     session: Session, operation_id: int, organisation_id: int
 ) -> tuple[SigningKey | None, SigningKey]:
-    """Retire the organisation's current key (if any) and make a new one."""
-    old = _current(session, operation_id, organisation_id, KeyRole.ISSUER)
-    if old is not None:
-        old.retired_at = utcnow()
+    """Retire the organisation's live key(s) and make a new one; returns (old, new)."""
+    old = None
+    while (live := _current(session, operation_id, organisation_id, KeyRole.ISSUER)) is not None:
+        live.retired_at = utcnow()
+        session.flush()
+        old = live
     new = _create(session, operation_id, organisation_id, KeyRole.ISSUER)
     return old, new
 

@@ -175,6 +175,7 @@ def _routers() -> list[Any]:
     from corridor.aid import api as aid_api
     from corridor.aid import pages as aid_pages
     from corridor.aid import reconciliation_pages
+    from corridor.amnesty import api as amnesty_api
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
     from corridor.crossings import forms_api, openrosa_api, submissions_api, tally_pages
@@ -206,6 +207,8 @@ def _routers() -> list[Any]:
         submissions_api.router,
         linkage_api.router,
         aid_api.router,
+        amnesty_api.router,
+        amnesty_api.trust_router,
         accounts_pages.router,
         operations_pages.router,
         routing_pages.router,

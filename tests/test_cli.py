@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from corridor.aid import ledger
 from corridor.aid.models import Distribution, WaybillLine
+from corridor.amnesty.models import Certificate, DestructionBatch, Intake, RegistryItem
 from corridor.audit.models import AuditRecord
 from corridor.cli import app
 from corridor.config import Settings
@@ -44,6 +46,8 @@ SUBCOMMANDS = [
     ["cert"],
     ["cert", "sample"],
     ["cert", "verify"],
+    ["cert", "rotate-key"],
+    ["cert", "trust-list"],
 ]
 
 
@@ -153,6 +157,14 @@ def test_gazetteer_import_and_its_errors(
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+def _demo_certificates(runtime: Runtime) -> list[tuple[str, str]]:
+    with unit_of_work(runtime.factory) as session:
+        rows = session.execute(
+            select(Certificate.qr_text, Certificate.type).where(Certificate.revoked_at.is_(None))
+        ).all()
+        return [(text, kind.value) for text, kind in rows]
+
+
 def test_demo_loads_twice_and_audit_verify_catches_tampering(
     runtime: Runtime, settings: Settings
 ) -> None:
@@ -176,6 +188,39 @@ def test_demo_loads_twice_and_audit_verify_catches_tampering(
         assert received == 6
         (operation_id,) = session.scalars(select(Distribution.operation_id).limit(1))
         assert ledger.mismatches(session, operation_id=operation_id) == []
+        # The amnesty desk: three intakes, four items (two destroyed in one batch),
+        # three certificates of which one revoked.
+        assert session.scalar(select(func.count()).select_from(Intake)) == 3
+        assert session.scalar(select(func.count()).select_from(RegistryItem)) == 4
+        assert session.scalar(select(func.count()).select_from(DestructionBatch)) == 1
+        issued = session.scalars(select(Certificate.revoked_at)).all()
+        assert len(issued) == 3 and sum(r is not None for r in issued) == 1
+    trust = corridor(["cert", "trust-list", "--operation", "demo"], settings)
+    assert trust.returncode == 0 and "root key fingerprint" in trust.stderr
+    (kept,) = [c for c in _demo_certificates(runtime) if c[1] == "amnesty"]
+    checked = corridor(
+        ["cert", "verify", "--text", kept[0], "--trust-list", "/dev/stdin", "--json"],
+        settings,
+        stdin=trust.stdout,
+    )
+    assert checked.returncode == 0 and json.loads(checked.stdout)["verdict"] == "valid", (
+        checked.stdout
+    )
+    rotated = corridor(["cert", "rotate-key", "--operation", "demo", "--org", "CCC"], settings)
+    assert rotated.returncode == 0 and "retired" in rotated.stdout, rotated.stderr
+    for args, needle in (
+        (["--operation", "nowhere", "--org", "CCC"], "--operation"),
+        (["--operation", "demo", "--org", "Nobody"], "--org"),
+    ):
+        refused = corridor(["cert", "rotate-key", *args], settings)
+        assert refused.returncode == 2 and needle in refused.stderr, refused.stderr
+    trust = corridor(["cert", "trust-list", "--operation", "demo"], settings)
+    checked = corridor(
+        ["cert", "verify", "--text", kept[0], "--trust-list", "/dev/stdin"],
+        settings,
+        stdin=trust.stdout,
+    )
+    assert checked.returncode == 0, checked.stdout  # still valid after the rotation
     verified = corridor(["audit", "verify"], settings)
     assert verified.returncode == 0 and verified.stdout.strip().endswith("OK"), verified.stdout
     engine = make_engine(settings.effective_database_url)

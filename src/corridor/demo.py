@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from corridor.accounts import service as accounts
 from corridor.accounts.models import Organisation, OrganisationType, Role, User
 from corridor.aid import demo as aid_demo
+from corridor.amnesty import demo as amnesty_demo
 from corridor.crossings import demo as crossings_demo
 from corridor.db.session import Actor, unit_of_work
 from corridor.errors import NotFound
@@ -117,6 +118,7 @@ def load_demo(runtime: Runtime, *, password: str) -> DemoSummary:
         routing_demo.load(session, operation.id)
         crossings_demo.load(session, operation.id)
         aid_demo.load(session, operation.id)
+        amnesty_demo.load(session, operation.id, password=password)
         for step in DEMO_STEPS:
             step(session, operation)
     # Re-plan the corridors the demo hazards cut, so proposals are there to look at.

@@ -176,3 +176,93 @@ def _print(result: Verification, issued_at: str, stale: bool) -> None:
         + (" (STALE: past its next update)" if stale else "")
         + "\n"
     )
+
+
+def _operation_and_session():  # type: ignore[no-untyped-def]
+    from corridor.cli import _require_current_schema, _runtime
+
+    runtime = _runtime()
+    _require_current_schema(runtime)
+    return runtime
+
+
+def _organisation(session, value: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, or_, select
+
+    from corridor.accounts.models import Organisation
+
+    query = select(Organisation).where(
+        or_(
+            func.lower(Organisation.name) == value.lower(),
+            func.lower(Organisation.acronym) == value.lower(),
+            Organisation.id == (int(value) if value.isdigit() else -1),
+        )
+    )
+    found = session.scalars(query).all()
+    if len(found) != 1:
+        _fail(f"--org: {value!r} names {'no' if not found else 'more than one'} organisation")
+    return found[0]
+
+
+@cert_app.command("rotate-key")
+def rotate_key_command(
+    operation: Annotated[str, typer.Option("--operation", help="The operation's slug.")],
+    org: Annotated[str, typer.Option("--org", help="The organisation: id, acronym or name.")],
+) -> None:
+    """Rotate an organisation's certificate-signing key. Certificates it signed stay
+    verifiable until they expire: the old key stays in the trust list until then."""
+    from corridor.amnesty import signing_keys
+    from corridor.amnesty.trust_list import b64url
+    from corridor.db.session import Actor, unit_of_work
+    from corridor.errors import CorridorError, NotFound
+    from corridor.operations import service as operations
+
+    runtime = _operation_and_session()
+    try:
+        with unit_of_work(runtime.factory, Actor(label="cli")) as session:
+            try:
+                ref = operations.lookup(session, slug=operation)
+            except NotFound:
+                _fail(f"--operation: no operation {operation!r}")
+            organisation = _organisation(session, org)
+            if organisation.id not in ref.participation.active_organisation_ids:
+                _fail(f"--org: {organisation.name} does not take part in {operation}")
+            old, new = signing_keys.rotate(session, ref.id, organisation.id)
+            typer.echo(
+                f"{organisation.name}: new key {b64url(new.kid)}"
+                + (f", key {b64url(old.kid)} retired" if old else "")
+            )
+    except CorridorError as error:
+        _fail(error.detail)
+
+
+@cert_app.command("trust-list")
+def trust_list_command(
+    operation: Annotated[str, typer.Option("--operation", help="The operation's slug.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write it here (default: stdout).")
+    ] = None,
+) -> None:
+    """The operation's signed trust list, as checkpoints download it from
+    /trust/SLUG/trust-list.json, for devices set up without a connection."""
+    from corridor.amnesty import signing_keys
+    from corridor.db.session import Actor, unit_of_work
+    from corridor.errors import NotFound
+    from corridor.operations import service as operations
+
+    runtime = _operation_and_session()
+    with unit_of_work(runtime.factory, Actor(label="cli")) as session:
+        try:
+            ref = operations.lookup(session, slug=operation)
+        except NotFound:
+            _fail(f"--operation: no operation {operation!r}")
+        document = signing_keys.signed_trust_list(
+            session, operation_id=ref.id, operation_slug=ref.slug
+        )
+        fingerprint = signing_keys.root_fingerprint(session, ref.id)
+    text = json.dumps(document, indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+    typer.echo(f"root key fingerprint: {fingerprint}", err=True)

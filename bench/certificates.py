@@ -164,8 +164,11 @@ class PycoseVerifier:
             return Verdict.UNKNOWN_SIGNER
         for key in keys:
             message.key = key
-            if message.verify_signature():
-                break
+            try:
+                if message.verify_signature():
+                    break
+            except Exception:  # noqa: BLE001 - e.g. a header naming another algorithm
+                continue
         else:
             return Verdict.BAD_SIGNATURE
         seconds = at.timestamp()

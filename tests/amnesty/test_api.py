@@ -222,3 +222,45 @@ def test_withdrawal_revokes_the_certificates(amnesty: DeskWorld, api: dict[str, 
 def test_the_trust_list_of_an_unknown_operation_is_404(runtime: Runtime) -> None:
     client = TestClient(create_app(runtime=runtime, start_jobs=False))
     assert client.get("/trust/no-such-operation/trust-list.json").status_code == 404
+
+
+@pytest.mark.db
+def test_payloads_stay_out_of_logs_and_private_keys_stay_encrypted(
+    amnesty: DeskWorld, api: dict[str, Any], runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+    from sqlalchemy import select
+
+    from corridor.amnesty import signing_keys
+    from corridor.amnesty.models import SigningKey
+    from corridor.db.session import unit_of_work
+
+    caplog.set_level(logging.DEBUG)
+    intake = _call(api, "POST", "/intakes", _intake_body(amnesty, photo_base64=None)).json()
+    issued = _call(
+        api, "POST", f"/intakes/{intake['id']}/certificates", {"type": "safe_passage"}
+    ).json()
+    assert _call(api, "GET", f"/certificates/{issued['id']}").status_code == 200
+    assert _call(api, "GET", f"/certificates/{issued['id']}/pdf").status_code == 200
+    trust = api["client"].get(f"/trust/{amnesty.operation.slug}/trust-list.json").text
+    logged = caplog.text
+    assert issued["qr_text"] not in logged and issued["qr_text"][4:60] not in logged
+    assert "Yousef" not in logged and "يوسف" not in logged
+    with unit_of_work(runtime.factory) as session:
+        rows = session.scalars(select(SigningKey)).all()
+        assert {r.role.value for r in rows} == {"root", "issuer"}
+        for row in rows:
+            raw = signing_keys.private_key(session, row).private_bytes(
+                Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+            )
+            assert raw not in row.private_key  # stored encrypted only
+            assert base64.urlsafe_b64encode(raw).rstrip(b"=").decode() not in trust
+    second = _call(
+        api, "POST", f"/intakes/{intake['id']}/certificates", {"type": "safe_passage"}
+    ).json()
+    assert second["certificate_id"] != issued["certificate_id"]  # random ids
+    first_id = base64.urlsafe_b64decode(issued["certificate_id"] + "==")
+    second_id = base64.urlsafe_b64decode(second["certificate_id"] + "==")
+    assert len(first_id) == 16 and abs(int.from_bytes(second_id) - int.from_bytes(first_id)) > 2**64

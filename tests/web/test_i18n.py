@@ -35,6 +35,18 @@ from corridor.aid.models import (
     WaybillStatus,
     WriteOffReason,
 )
+from corridor.amnesty.intakes import Topic
+from corridor.amnesty.models import (
+    CertificateType,
+    CustodyStep,
+    DestructionMethod,
+    IntakeStatus,
+    ItemCategory,
+    ItemCondition,
+    MarkingStatus,
+    SerialStatus,
+    Sex,
+)
 from corridor.crossings.models import WG_DOMAINS, DobPrecision, FormState, SubmissionState
 from corridor.crossings.submissions import CHILD_STATUSES, RELATIONSHIPS, REUNIFICATION, SEXES
 from corridor.db.mixins import LawfulBasis
@@ -71,7 +83,17 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     WriteOffReason,
     ReconciliationFlag,
     RecipientKind,
+    IntakeStatus,
+    Sex,
+    ItemCategory,
+    SerialStatus,
+    ItemCondition,
+    MarkingStatus,
+    CustodyStep,
+    DestructionMethod,
+    CertificateType,
 )
+AMNESTY_TOPICS = Topic.ALL
 CROSSING_CHOICES = (
     *sorted(RELATIONSHIPS),
     *sorted(SEXES),
@@ -132,6 +154,7 @@ def dynamic_msgids() -> Iterator[str]:
     yield from INCIDENT_STATUSES
     yield from FLAG_STATES
     yield from CROSSING_CHOICES
+    yield from AMNESTY_TOPICS
 
 
 def _strings(message: object) -> list[str]:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from corridor.accounts.models import Membership, User
 from corridor.accounts.permissions import Action, decide
 from corridor.aid.pages import form_values
-from corridor.amnesty import certificates, custody, desks, destruction, intakes, registry
+from corridor.amnesty import certificates, custody, desks, destruction, intakes, qr, registry
 from corridor.amnesty.models import (
     CertificateType,
     CustodyStep,
@@ -205,6 +205,7 @@ def intake_page(
         depots=desks.list_depots(ctx.session, operation_id=ctx.operation.id),
         certificates=certificates.of_intake(ctx.session, intake),
         b64url=b64url,
+        qr_uri=qr.svg_data_uri,
         officers=_officers(ctx),
         categories=list(ItemCategory),
         serial_statuses=list(SerialStatus),

@@ -163,27 +163,24 @@ def test_intakes_are_seen_only_by_the_desks_ddr_officers(
     assert _call(api, "GET", "/summary", who="lead_coordinator").status_code == 200
 
 
+BAD_INTAKES = [
+    ({"consent_given": False}, 422, "consent_given"),
+    ({"explained": ["programme"]}, 422, "explained"),
+    ({"birth_date": "85"}, 422, "birth_date"),
+    ({"photo_base64": "not base64!"}, 422, "photo_base64"),
+    ({"photo_base64": base64.b64encode(b"plain text").decode()}, 422, "photo_base64"),
+    ({"desk_id": 999999}, 422, "desk_id"),
+    ({"sex": "other"}, 422, "sex"),
+]
+
+
 @pytest.mark.db
-@pytest.mark.parametrize(
-    "changes, status, field",
-    [
-        ({"consent_given": False}, 422, "consent_given"),
-        ({"explained": ["programme"]}, 422, "explained"),
-        ({"birth_date": "85"}, 422, "birth_date"),
-        ({"photo_base64": "not base64!"}, 422, "photo_base64"),
-        ({"photo_base64": base64.b64encode(b"plain text").decode()}, 422, "photo_base64"),
-        ({"desk_id": 999999}, 422, "desk_id"),
-        ({"sex": "other"}, 422, "sex"),
-    ],
-)
-def test_bad_intakes_are_refused_naming_the_field(
-    amnesty: DeskWorld, api: dict[str, Any], changes: dict[str, Any], status: int, field: str
-) -> None:
-    answer = _call(api, "POST", "/intakes", _intake_body(amnesty, **changes))
-    assert answer.status_code == status, answer.text
-    problem = answer.json()
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    assert field in json.dumps(problem)
+def test_bad_intakes_are_refused_naming_the_field(amnesty: DeskWorld, api: dict[str, Any]) -> None:
+    for changes, status, field in BAD_INTAKES:  # one world for all: each case changes nothing
+        answer = _call(api, "POST", "/intakes", _intake_body(amnesty, **changes))
+        assert answer.status_code == status, (changes, answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert field in json.dumps(answer.json()), changes
     assert _call(api, "GET", "/intakes").json() == []  # nothing recorded
 
 

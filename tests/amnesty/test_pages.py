@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from corridor.amnesty.intakes import Topic
+from corridor.amnesty.trust_list import load
 from corridor.runtime import Runtime
 from corridor.web.app import create_app
 from tests.amnesty.conftest import DeskWorld
@@ -28,6 +29,9 @@ def test_the_desk_screens_take_an_intake_to_destruction_and_a_certificate(
     base = f"/operations/{world.operation.slug}/amnesty"
     overview = client.get(base)
     assert overview.status_code == 200 and "Desk at the north crossing" in overview.text
+    fingerprint = re.search(r'id="root-fingerprint" dir="ltr">([\w-]{43})<', overview.text)
+    trust = client.get(f"/trust/{world.operation.slug}/trust-list.json").content
+    assert fingerprint is not None and load(trust).root_thumbprint == fingerprint.group(1)
     token = csrf(client, base)
     form = {
         "csrf_token": token,

@@ -16,7 +16,16 @@ from sqlalchemy import select
 from corridor.accounts.models import Membership, User
 from corridor.accounts.permissions import Action, decide
 from corridor.aid.pages import form_values
-from corridor.amnesty import certificates, custody, desks, destruction, intakes, qr, registry
+from corridor.amnesty import (
+    certificates,
+    custody,
+    desks,
+    destruction,
+    intakes,
+    qr,
+    registry,
+    signing_keys,
+)
 from corridor.amnesty.models import (
     CertificateType,
     CustodyStep,
@@ -87,6 +96,8 @@ def overview(
         "desks": desks.list_desks(ctx.session, operation_id=ctx.operation.id),
         "depots": {d.id: d for d in desks.list_depots(ctx.session, operation_id=ctx.operation.id)},
         "may_read": False,
+        # What a checkpoint device compares when it is set up with the trust list.
+        "fingerprint": signing_keys.root_fingerprint(ctx.session, ctx.operation.id),
     }
     read = decide(ctx.principal, ctx.operation.participation, Action.AMNESTY_READ)
     if read.allowed:

@@ -59,7 +59,7 @@ from corridor.amnesty.summary import SMALL_CELL, summary
 from corridor.amnesty.trust_list import b64url
 from corridor.errors import Forbidden, InvalidInput, NotFound
 from corridor.operations import service as operations
-from corridor.web.deps import DbSession, OperationContext, require
+from corridor.web.deps import DbSession, OperationContext, public, require
 from corridor.web.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/operations/{slug}/amnesty", tags=["amnesty"])
@@ -555,7 +555,7 @@ def get_summary(ctx: OperationContext = Depends(require(Action.AMNESTY_SUMMARY))
 # The public trust list ----------------------------------------------------------------------
 
 
-@trust_router.get("/trust/{slug}/trust-list.json")
+@trust_router.get("/trust/{slug}/trust-list.json", dependencies=[Depends(public)])
 def trust_list(slug: str, session: DbSession) -> Response:
     """The operation's signed trust list (public: checkpoint devices fetch it without an
     account). Signed afresh on each request; devices cache it and call it stale after

@@ -177,6 +177,7 @@ def _routers() -> list[Any]:
     from corridor.aid import reconciliation_pages
     from corridor.amnesty import api as amnesty_api
     from corridor.amnesty import pages as amnesty_pages
+    from corridor.amnesty import verify_pages
     from corridor.audit import api as audit_api
     from corridor.crossings import api as crossings_api
     from corridor.crossings import forms_api, openrosa_api, submissions_api, tally_pages
@@ -220,6 +221,7 @@ def _routers() -> list[Any]:
         aid_pages.router,
         reconciliation_pages.router,
         amnesty_pages.router,
+        verify_pages.router,
     ]
 
 

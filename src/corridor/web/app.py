@@ -79,7 +79,8 @@ class RequestContextMiddleware:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """Answered with problem details: the API, and the trust lists devices fetch."""
+    return request.url.path.startswith(("/api/", "/trust/"))
 
 
 def _is_openrosa(request: Request) -> bool:

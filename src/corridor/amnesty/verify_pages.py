@@ -19,22 +19,15 @@ opens again without a connection.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from functools import lru_cache
-from pathlib import Path
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from corridor import web
 from corridor.web.deps import public
+from corridor.web.service_workers import service_worker
 from corridor.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-STATIC_DIR = Path(web.__file__).resolve().parent / "static"
-SERVICE_WORKER = STATIC_DIR / "build" / "verify-sw.js"
 # What the page needs besides itself (web/base.html and verify.html): the worker keeps these.
 OFFLINE_ASSETS = (
     "/static/build/corridor.js",
@@ -46,45 +39,10 @@ OFFLINE_ASSETS = (
 )
 
 
-@lru_cache(maxsize=8)
-def _assets_version(stamps: tuple[tuple[str, int, int], ...]) -> str:
-    """A hash of the assets' contents: a new build makes a new worker, which fetches them anew."""
-    digest = hashlib.sha256()
-    for name, _mtime, _size in stamps:
-        path = STATIC_DIR / name.removeprefix("/static/")
-        digest.update(name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"")
-    return digest.hexdigest()[:16]
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return (0, 0)
-    return (stat.st_mtime_ns, stat.st_size)
-
-
 @router.get("/verify-sw.js", dependencies=[Depends(public)])
 def verify_service_worker() -> Response:
     """The service worker of the verification page (public: a script without data)."""
-    if not SERVICE_WORKER.is_file():
-        return Response(
-            "// the web assets are not built: run `npm ci && npm run build`\n",
-            status_code=404,
-            media_type="text/javascript",
-        )
-    names = (*OFFLINE_ASSETS, "/static/build/verify-sw.js")
-    version = _assets_version(
-        tuple((name, *_stamp(STATIC_DIR / name.removeprefix("/static/"))) for name in names)
-    )
-    config = json.dumps({"version": version, "assets": list(OFFLINE_ASSETS)})
-    body = f"self.CORRIDOR_VERIFY = {config};\n" + SERVICE_WORKER.read_text(encoding="utf-8")
-    return Response(
-        body,
-        media_type="text/javascript",
-        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
-    )
+    return service_worker("verify-sw.js", OFFLINE_ASSETS, "CORRIDOR_VERIFY")
 
 
 @router.get("/verify", dependencies=[Depends(public)])

@@ -4,26 +4,56 @@ destruction record, a certificate issued, printed and revoked; what others see."
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from corridor.accounts.models import Organisation, Role
 from corridor.amnesty.intakes import Topic
+from corridor.amnesty.models import Intake
 from corridor.amnesty.trust_list import load
+from corridor.crossings import forms
+from corridor.crossings.models import RegistrationMember
+from corridor.db.session import unit_of_work
+from corridor.operations.models import Checkpoint
 from corridor.runtime import Runtime
 from corridor.web.app import create_app
 from tests.amnesty.conftest import DeskWorld
+from tests.factories import Factory
+from tests.linkage.helpers import khaled_head, register
 from tests.page_helpers import csrf, sign_in
 
 PHOTO = Path(__file__).with_name("holder.jpg").read_bytes()
 
 
 @pytest.mark.db
+def _registered_household(runtime: Runtime, factory: Factory, world: DeskWorld) -> str:
+    """A household registered at a crossing by the lead (its head: Khaled)."""
+    with unit_of_work(runtime.factory) as session:
+        checkpoint = Checkpoint(operation_id=world.operation.id, name="Gate", lon=1.5, lat=42.5)
+        session.add(checkpoint)
+        session.flush()
+        forms.ensure_shipped_forms(session, operation_id=world.operation.id)
+        checkpoint_id = checkpoint.id
+    officer = factory.user(Organisation(id=world.lead_id), Role.FIELD_OFFICER)
+    ids = {
+        "id": world.operation.id,
+        "lead": world.lead_id,
+        "officer": officer.id,
+        "checkpoint": checkpoint_id,
+    }
+    head = register(runtime, ids, [khaled_head()])[0]
+    with unit_of_work(runtime.factory) as session:
+        return str(session.get_one(RegistrationMember, uuid.UUID(head)).registration_id)
+
+
 def test_the_desk_screens_take_an_intake_to_destruction_and_a_certificate(
-    amnesty: DeskWorld, runtime: Runtime
+    amnesty: DeskWorld, runtime: Runtime, factory: Factory
 ) -> None:
     world = amnesty
+    registration = _registered_household(runtime, factory, world)
     client = TestClient(create_app(runtime=runtime, start_jobs=False))
     assert sign_in(client, world.officer.login) == 303
     base = f"/operations/{world.operation.slug}/amnesty"
@@ -36,8 +66,10 @@ def test_the_desk_screens_take_an_intake_to_destruction_and_a_certificate(
     form = {
         "csrf_token": token,
         "desk_id": str(world.desk.id),
-        "name_arabic": "وليد فارس منصور",
-        "name_latin": "Walid Fares Mansour",
+        "name_arabic": "",
+        "name_latin": "",
+        "registration_id": registration,
+        "position": "1",
         "birth_date": "1990-02",
         "sex": "male",
         "consent_given": "on",
@@ -56,7 +88,13 @@ def test_the_desk_screens_take_an_intake_to_destruction_and_a_certificate(
     assert created.status_code == 303
     intake_url = created.headers["location"]
     page = client.get(intake_url)
-    assert "Walid Fares Mansour" in page.text and "Intake recorded." in page.text
+    assert "Intake recorded." in page.text
+    with unit_of_work(runtime.factory) as session:  # linked to the registered head, names from it
+        (intake,) = session.query(Intake).all()
+        member = session.get_one(RegistrationMember, intake.registration_member_id)
+        assert str(member.registration_id) == registration and member.position == 0
+        shown = intake.name_arabic or intake.name_latin
+        assert shown and shown in page.text
     for serial in ("AK-55501", "AK-55502"):
         answer = client.post(
             f"{intake_url}/items",
@@ -73,11 +111,13 @@ def test_the_desk_screens_take_an_intake_to_destruction_and_a_certificate(
                 "quantity": "1",
                 "witness_id": str(world.witness.id),
             },
+            files={"photo": ("rifle.jpg", PHOTO, "image/jpeg")} if serial.endswith("1") else None,
             follow_redirects=True,
         )
         assert "Item registered." in answer.text
-    item_ids = re.findall(r"/amnesty/items/(\d+)/custody", client.get(intake_url).text)
-    assert len(item_ids) == 2
+    page = client.get(intake_url).text
+    item_ids = re.findall(r"/amnesty/items/(\d+)/custody", page)
+    assert len(item_ids) == 2 and page.count("Photos: <bdi>1</bdi>") == 1
     for item_id in item_ids:
         for step in ({"step": "recorded"}, {"step": "stored", "depot_id": str(world.depot.id)}):
             answer = client.post(

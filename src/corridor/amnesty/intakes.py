@@ -76,6 +76,23 @@ def read_photo(data: bytes, field: str = "photo") -> Photo:
     return Photo(data, PHOTO_TYPES[kind])
 
 
+def registered_person(
+    session: Session, *, operation_id: int, registration_id: uuid.UUID, position: int
+) -> uuid.UUID:
+    """The person at ``position`` (1 = the head) of a household registered at a crossing."""
+    member = session.scalar(
+        select(RegistrationMember).where(
+            RegistrationMember.registration_id == registration_id,
+            RegistrationMember.operation_id == operation_id,
+            RegistrationMember.position == position - 1,
+            RegistrationMember.deleted_at.is_(None),
+        )
+    )
+    if member is None:
+        raise InvalidInput("registration_id", "no such registered person in this operation")
+    return member.id
+
+
 def _member_names(member: RegistrationMember) -> tuple[str, str]:
     def joined(script: str) -> str:
         parts = (getattr(member, f"{part}_{script}") for part in NAME_PARTS[:4])

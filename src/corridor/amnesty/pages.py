@@ -154,6 +154,22 @@ async def intake_submit(
             sex = Sex(values.get("sex", "unknown"))
         except ValueError:
             raise InvalidInput("sex", "choose one") from None
+        member_id = None
+        registration = values.get("registration_id", "").strip()
+        if registration:
+            try:
+                registration_id = uuid.UUID(registration)
+            except ValueError:
+                raise InvalidInput("registration_id", "not a registration number") from None
+            position = values.get("position", "1").strip() or "1"
+            if not position.isdigit() or not 1 <= int(position) <= 50:
+                raise InvalidInput("position", "a number from 1 (the head of the household)")
+            member_id = intakes.registered_person(
+                ctx.session,
+                operation_id=ctx.operation.id,
+                registration_id=registration_id,
+                position=int(position),
+            )
         intake = intakes.record_intake(
             ctx.session,
             desk=desk,
@@ -163,6 +179,7 @@ async def intake_submit(
                 name_latin=values.get("name_latin", ""),
                 birth_date=values.get("birth_date", ""),
                 sex=sex,
+                registration_member_id=member_id,
             ),
             took_place_at=_moment(values, "took_place_at"),
             explained=[t for t in intakes.Topic.ALL if values.get(f"explained_{t}") == "on"],
@@ -253,11 +270,16 @@ async def item_submit(
     ctx: OperationContext = Depends(require(Action.AMNESTY_WRITE)),
 ) -> Response:
     values = await form_values(request)
+    upload = (await request.form()).get("photo")
     try:
+        photo = None
+        if upload is not None and not isinstance(upload, str):
+            data = await upload.read()
+            photo = intakes.read_photo(data) if data else None
         quantity = values.get("quantity", "1").strip() or "1"
         if not quantity.isdigit():
             raise InvalidInput("quantity", "a whole number")
-        registry.register_item(
+        item = registry.register_item(
             ctx.session,
             _intake(ctx, intake_id),
             registry.ItemDetails(
@@ -277,6 +299,8 @@ async def item_submit(
             witness_id=_int(values, "witness_id"),
             operation_orgs=ctx.operation.participation.active_organisation_ids,
         )
+        if photo is not None:
+            registry.add_photo(ctx.session, item, photo)
         flash(request, N_("Item registered."))
     except CorridorError as exc:
         ctx.session.rollback()

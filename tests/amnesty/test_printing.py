@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+
+from PIL import Image
 
 from corridor.amnesty import printing, samples
 from corridor.amnesty.qr import read
@@ -33,6 +36,13 @@ def test_the_pdf_page_photographed_verifies_offline(tmp_path: Path) -> None:
     assert texts == [sample.text]
     result = Verifier(load(json.dumps(sample.trust_list))).verify(texts[0], datetime.now(UTC))
     assert result.verdict is Verdict.VALID
+    # As a phone would take it: low resolution, askew, JPEG.
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "low")], check=True)
+    with Image.open(next(tmp_path.glob("low*.png"))) as low:
+        askew = low.convert("RGB").rotate(7, expand=True, fillcolor=(230, 230, 225))
+    photo_file = io.BytesIO()
+    askew.save(photo_file, "JPEG", quality=55)
+    assert read(photo_file.getvalue()) == [sample.text]
 
 
 def test_the_page_shows_what_the_code_holds_and_nothing_else() -> None:

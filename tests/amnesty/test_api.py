@@ -171,6 +171,8 @@ BAD_INTAKES = [
     ({"photo_base64": base64.b64encode(b"plain text").decode()}, 422, "photo_base64"),
     ({"desk_id": 999999}, 422, "desk_id"),
     ({"sex": "other"}, 422, "sex"),
+    ({"took_place_at": "2026-12-01T10:00:00"}, 422, "took_place_at"),  # no time zone
+    ({"took_place_at": "2999-01-01T10:00:00Z"}, 422, "took_place_at"),
 ]
 
 

@@ -50,6 +50,9 @@ def issue(
         select(RegistryItem.id).where(RegistryItem.intake_id == intake.id).limit(1)
     ):
         raise Conflict("an amnesty certificate is issued once something was handed in")
+    for field, value in (("valid_from", valid_from), ("valid_until", valid_until)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput(field, "must include a time zone")
     now = utcnow().replace(microsecond=0)
     start = (valid_from or now).replace(microsecond=0)
     end = (valid_until or start + DEFAULT_VALIDITY).replace(microsecond=0)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from corridor.accounts.models import Membership, User
+from corridor.aid.checks import past_moment
 from corridor.amnesty.desks import get_depot
 from corridor.amnesty.models import CustodyEvent, CustodyStep, Depot, RegistryItem
 from corridor.db.types import utcnow
@@ -127,10 +128,7 @@ def record(
             )
         )
     )
-    now = utcnow()
-    moment = occurred_at or now
-    if moment > now:
-        raise InvalidInput("occurred_at", "is in the future")
+    moment = past_moment(occurred_at, "occurred_at") or utcnow()
     if current is not None and moment < current.since:
         raise InvalidInput("occurred_at", "is before the item's previous step")
     allowed = NEXT[current.step if current else None]

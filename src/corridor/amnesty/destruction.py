@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from corridor.aid.checks import past_moment
 from corridor.amnesty import custody
 from corridor.amnesty.models import (
     CustodyEvent,
@@ -65,30 +67,35 @@ def destroy(
             raise Conflict(
                 f"item {item.reference} is not stored at {depot.name} (it is at {where})"
             )
-    now = utcnow()
-    moment = destroyed_at or now
-    if moment > now:
-        raise InvalidInput("destroyed_at", "is in the future")
-    count = session.scalar(
-        select(func.count())
-        .select_from(DestructionBatch)
-        .where(DestructionBatch.operation_id == depot.operation_id)
-    )
-    batch = DestructionBatch(
-        operation_id=depot.operation_id,
-        reference=f"D-{(count or 0) + 1:04d}",
-        organisation_id=depot.organisation_id,
-        depot_id=depot.id,
-        method=method,
-        place_name=(place_name or depot.place_name or depot.name).strip()[:200],
-        destroyed_at=moment,
-        officer_id=officer_id,
-        witness_id=witness_id,
-        observers=observers.strip()[:2000],
-        note=note.strip()[:2000],
-    )
-    session.add(batch)
-    session.flush()
+    moment = past_moment(destroyed_at, "destroyed_at") or utcnow()
+    for _attempt in range(3):
+        count = session.scalar(
+            select(func.count())
+            .select_from(DestructionBatch)
+            .where(DestructionBatch.operation_id == depot.operation_id)
+        )
+        batch = DestructionBatch(
+            operation_id=depot.operation_id,
+            reference=f"D-{(count or 0) + 1:04d}",
+            organisation_id=depot.organisation_id,
+            depot_id=depot.id,
+            method=method,
+            place_name=(place_name or depot.place_name or depot.name).strip()[:200],
+            destroyed_at=moment,
+            officer_id=officer_id,
+            witness_id=witness_id,
+            observers=observers.strip()[:2000],
+            note=note.strip()[:2000],
+        )
+        try:
+            with session.begin_nested():
+                session.add(batch)
+                session.flush()
+            break
+        except IntegrityError:
+            continue  # another batch took this number: count again
+    else:
+        raise Conflict("another destruction is being recorded: try again")
     for item_id in ids:
         custody.record(
             session,

@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from corridor.aid.checks import past_moment
 from corridor.amnesty import claims as claims_format
 from corridor.amnesty.models import AMNESTY_PURPOSE, Desk, Intake, IntakeStatus, Sex
 from corridor.crossings.models import NAME_PARTS, RegistrationMember
@@ -152,9 +153,7 @@ def record_intake(
             claims_format.check_partial_date(birth)
         except ValueError as error:
             raise InvalidInput("birth_date", str(error)) from None
-    moment = took_place_at or utcnow()
-    if moment > utcnow():
-        raise InvalidInput("took_place_at", "is in the future")
+    moment = past_moment(took_place_at, "took_place_at") or utcnow()
     intake = Intake(
         operation_id=desk.operation_id,
         reference=_reference(session),

@@ -240,8 +240,9 @@ def api_schema(request: pytest.FixtureRequest, app: FastAPI, identity: Identity)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
-# Two halves (aid, and the rest), so that pytest-xdist spreads them over its workers.
+# Three parts (aid, amnesty, and the rest), so that pytest-xdist spreads them over its workers.
 AID_PATHS = r"/aid/"
+AMNESTY_PATHS = r"/amnesty/|^/trust/"
 FUZZ_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,
     derandomize=True,
@@ -251,9 +252,15 @@ FUZZ_SETTINGS = settings(
 )
 
 
-@schema.exclude(path_regex=AID_PATHS).parametrize()
+@schema.exclude(path_regex=AID_PATHS).exclude(path_regex=AMNESTY_PATHS).parametrize()
 @FUZZ_SETTINGS
 def test_api_conforms_to_its_schema(case: Any, identity: Identity, app: FastAPI) -> None:
+    _conforms(case, identity, app)
+
+
+@schema.include(path_regex=AMNESTY_PATHS).parametrize()
+@FUZZ_SETTINGS
+def test_amnesty_api_conforms_to_its_schema(case: Any, identity: Identity, app: FastAPI) -> None:
     _conforms(case, identity, app)
 
 

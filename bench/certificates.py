@@ -9,6 +9,9 @@ four-part names of 40 characters or more in both scripts ("long", a fifth of
 the set), a partial date of birth, a photo hash on half of them, one year of
 validity, signed by one of three organisation keys.
 
+Speeds are items a second in the best of repeated passes over the same items
+(as ``timeit`` advises for a shared machine), for every column alike.
+
 - ``verify_per_s``: Corridor's ``Verifier`` (Base45, inflate, COSE_Sign1, CWT
   claims, Ed25519, revocation list, dates) over the whole set, one thread.
 - ``baseline_verify_per_s``: the same work with the libraries a verifier's
@@ -22,7 +25,10 @@ validity, signed by one of three organisation keys.
   level M (``qr_ec_level``; segno raises the level when the same version
   allows); also per kind of name and the largest.
 - ``tampered_accepted``: certificates changed by one bit (in the COSE message,
-  or one character of the QR text) that still verified as valid: must be 0.
+  or one character of the QR text) that still verified as valid: must be 0. A
+  character change that leaves the signed message as it was (it falls in the
+  deflate stream's padding bits) is not a forgery: it is drawn again, and
+  counted in ``equivalent_encodings_redrawn``.
   ``mismatches``: genuine certificates not valid, or where the baseline
   disagrees: must be 0.
 """
@@ -46,7 +52,7 @@ from nacl.bindings import crypto_sign_open
 from pycose.keys import OKPKey
 from pycose.messages import Sign1Message
 
-from corridor.amnesty import codec, qr
+from corridor.amnesty import base45, codec, qr
 from corridor.amnesty.claims import CertificateKind, Claims
 from corridor.amnesty.signing import new_certificate_id, sign
 from corridor.amnesty.trust_list import SignerKey, build, key_id, load, raw_public
@@ -128,15 +134,21 @@ def make_set(count: int, seed: int) -> tuple[list[str], list[bool], str, list[Ed
     return texts, long_flags, trust, keys
 
 
-def _rate(work: Any, items: list[str], min_seconds: float) -> float:
-    done, started = 0, time.perf_counter()
+def _rate(work: Any, items: list[Any], min_seconds: float) -> float:
+    """Items a second in the best pass over ``items`` (passes repeat for ``min_seconds``).
+
+    The best pass, as ``timeit`` advises: on a shared machine the slow passes
+    measure the neighbours. Every figure of the table is taken the same way.
+    """
+    best, started = 0.0, time.perf_counter()
     while True:
+        begun = time.perf_counter()
         for item in items:
             work(item)
-        done += len(items)
-        elapsed = time.perf_counter() - started
-        if elapsed >= min_seconds:
-            return done / elapsed
+        now = time.perf_counter()
+        best = max(best, len(items) / (now - begun))
+        if now - started >= min_seconds:
+            return best
 
 
 class PycoseVerifier:
@@ -191,23 +203,38 @@ def _payload(trust_json: str) -> bytes:
     return _b64(json.loads(trust_json)["payload"])
 
 
-def tampered(texts: list[str], seed: int) -> list[str]:
-    """Each certificate changed once: a bit of its COSE message, or a character of its text."""
+def _same_message(text: str, original: bytes) -> bool:
+    try:
+        return codec.from_text(text) == original
+    except codec.Malformed:
+        return False
+
+
+def tampered(texts: list[str], seed: int) -> tuple[list[str], int]:
+    """Each certificate changed once: a bit of its COSE message, or a character of its
+    text; and how many character changes were drawn again because they left the
+    signed message as it was. Such a change falls in the padding bits of the last
+    deflate byte, which inflating ignores: the same certificate, written
+    differently, not a forgery (a DCC verifier accepts it too)."""
     rng = random.Random(seed)
-    out = []
+    out, equivalent = [], 0
     for number, text in enumerate(texts):
+        original = codec.from_text(text)
         if number % 2:
-            message = bytearray(codec.from_text(text))
+            message = bytearray(original)
             bit = rng.randrange(len(message) * 8)
             message[bit // 8] ^= 1 << (bit % 8)
             out.append(codec.to_text(bytes(message)))
-        else:
+            continue
+        while True:
             position = rng.randrange(len(codec.PREFIX), len(text))
-            swap = rng.choice(
-                [c for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:" if c != text[position]]
-            )
-            out.append(text[:position] + swap + text[position + 1 :])
-    return out
+            swap = rng.choice([c for c in base45.ALPHABET if c != text[position]])
+            changed = text[:position] + swap + text[position + 1 :]
+            if not _same_message(changed, original):
+                out.append(changed)
+                break
+            equivalent += 1
+    return out, equivalent
 
 
 def percentile(values: list[int], share: float) -> int:
@@ -239,7 +266,7 @@ def run(count: int, seed: int, min_seconds: float) -> dict[str, Any]:
         lambda t: baseline.verify(t, at), texts[: max(50, len(texts) // 4)], min_seconds
     )
 
-    changed = tampered(texts, seed)
+    changed, equivalent = tampered(texts, seed)
     tampered_accepted = sum(1 for t in changed if verifier.verify(t, at).verdict is Verdict.VALID)
     tampered_baseline_accepted = sum(1 for t in changed if baseline.verify(t, at) == Verdict.VALID)
 
@@ -266,6 +293,7 @@ def run(count: int, seed: int, min_seconds: float) -> dict[str, Any]:
         "tampered": len(changed),
         "tampered_accepted": tampered_accepted,
         "baseline_tampered_accepted": tampered_baseline_accepted,
+        "equivalent_encodings_redrawn": equivalent,
         "mismatches": mismatches,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -217,3 +217,20 @@ def test_random_cbor_signed_by_a_listed_key_never_crashes(value: object) -> None
 
 
 _FUZZ = Setup()
+
+
+def test_a_header_written_otherwise_is_read_by_the_general_path(setup: Setup) -> None:
+    payload = _claims().to_cbor()
+    for header in (
+        {4: setup.kid, 1: -8},  # the keys in the other order
+        {1: -8, 4: setup.kid, 3: "application/cwt"},  # one more parameter
+    ):
+        protected = cbor2.dumps(header)
+        signature = setup.key.sign(codec.to_be_signed(protected, payload))
+        message = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
+        assert setup.verifier.verify(codec.to_text(message), NOW).valid, header
+    protected = cbor2.dumps({1: -7, 4: setup.kid})  # ES256 named: refused
+    signature = setup.key.sign(codec.to_be_signed(protected, payload))
+    message = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
+    result = setup.verifier.verify(codec.to_text(message), NOW)
+    assert result.verdict is Verdict.MALFORMED and "EdDSA" in result.detail

@@ -3,9 +3,9 @@
 
 Written here rather than taken from the ``base45`` package because decoding is
 on the verifier's hot path: that package's per-character Python loop takes about
-140 µs for a certificate, more than a whole verification may cost; table
-lookups in NumPy take about 25 µs. The tests hold both directions equal to the
-package's on random input.
+140 µs for a certificate, more than a whole verification may cost; a table
+lookup (``bytes.translate``) and one NumPy product take about 10 µs. The tests
+hold both directions equal to the package's on random input.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ _INVALID = 255
 _VALUES = np.full(256, _INVALID, dtype=np.uint8)
 for _value, _char in enumerate(ALPHABET):
     _VALUES[ord(_char)] = _value
+_VALUE_BYTES = _VALUES.tobytes()  # a bytes.translate table
 _CHARS = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
 _WEIGHTS = np.array([1, 45, 2025], dtype=np.uint32)
 
@@ -49,19 +50,19 @@ def decode(text: str | bytes) -> bytes:
             text = text.encode("ascii")
         except UnicodeEncodeError:
             raise Base45Error("a character outside the Base45 alphabet") from None
-    values = _VALUES[np.frombuffer(text, dtype=np.uint8)]
+    values = text.translate(_VALUE_BYTES)  # each character's value, 255 when invalid
     if len(values) % 3 == 1:
         raise Base45Error("the length leaves a lone character")
-    if len(values) and int(values.max()) == _INVALID:
+    if b"\xff" in values:
         raise Base45Error("a character outside the Base45 alphabet")
-    whole = len(values) // 3 * 3
-    groups = values[:whole].reshape(-1, 3).astype(np.uint32) @ _WEIGHTS
-    if len(groups) and int(groups.max()) > 0xFFFF:
+    whole = len(values) - len(values) % 3
+    groups = np.frombuffer(values, dtype=np.uint8, count=whole).reshape(-1, 3) @ _WEIGHTS
+    if whole and int(groups.max()) > 0xFFFF:
         raise Base45Error("a group of three characters is beyond two bytes")
     out = groups.astype(">u2").tobytes()
     if whole < len(values):
-        last = int(values[whole]) + int(values[whole + 1]) * 45
+        last = values[whole] + values[whole + 1] * 45
         if last > 0xFF:
             raise Base45Error("the last two characters are beyond one byte")
-        out += bytes([last])
+        out += bytes((last,))
     return out

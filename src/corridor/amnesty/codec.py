@@ -43,6 +43,9 @@ class Sign1:
         return to_be_signed(self.protected, self.payload)
 
 
+# The protected header we write, {1: -8, 4: h'<8 bytes>'}, read without a decoder
+# (the verifier's hot path); any other encoding goes through cbor2.
+_OUR_HEADER = b"\xa2\x01\x27\x04\x48"
 _SIG_STRUCTURE_HEAD = b"\x84\x6aSignature1"  # array of 4, then the 10-character context
 
 
@@ -102,6 +105,8 @@ def parse_sign1(message: bytes) -> Sign1:
         raise Malformed("signature is not 64 bytes")
     if not isinstance(unprotected, dict):
         raise Malformed("unprotected header is not a map")
+    if len(protected) == 13 and protected.startswith(_OUR_HEADER):
+        return Sign1(protected, protected[5:], payload, signature)  # {1: -8, 4: 8-byte kid}
     header = decode_cbor(protected, "the protected header") if protected else {}
     if not isinstance(header, dict):
         raise Malformed("protected header is not a map")

@@ -33,7 +33,7 @@ class Verdict(StrEnum):
     MALFORMED = "malformed"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a plain __init__ is faster, and this is the hot path
 class Verification:
     verdict: Verdict
     detail: str

@@ -17,7 +17,7 @@ from corridor.runtime import Runtime
 from corridor.web.app import create_app
 from tests.amnesty.conftest import DeskWorld
 from tests.conftest import STRONG_PASSWORD
-from tests.web.browser_support import LiveServer, launch_chromium, open_site
+from tests.web.browser_support import LiveServer, artifacts_dir, launch_chromium, open_site
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +100,10 @@ def test_a_certificate_issued_on_the_desk_screen_is_verified_in_the_browser(
             expect(verifier.locator('[data-field="revoked"]')).to_have_text("1")
             verifier.locator('[data-role="photo"]').set_input_files(str(photo))
             expect(result).to_have_attribute("data-verdict", "revoked")
-            site.screenshot("browser-amnesty-verify.png")
+            site.screenshot("browser-amnesty-desk.png")
+            verifier.screenshot(
+                path=str(artifacts_dir() / "browser-amnesty-verify.png"), full_page=True
+            )
             site.guard.assert_clean()
         finally:
             site.close()

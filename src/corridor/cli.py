@@ -479,6 +479,7 @@ def demo(
         f"sign in as [bold]demo[/bold] with password [bold]{password}[/bold]"
         + (" (generated; set CORRIDOR_DEMO_PASSWORD to choose one)" if generated else "")
     )
+    console.print("the amnesty desk's officer, [bold]demo-ddr[/bold], has the same password")
     if not no_serve:
         _serve(settings, host, port, 1, None, None)
 

@@ -15,8 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corridor.accounts.models import Organisation
+from corridor.amnesty import claims as claims_format
 from corridor.amnesty import printing, signing_keys
 from corridor.amnesty.claims import CertificateKind, Claims
+from corridor.amnesty.codec import from_text, parse_sign1
 from corridor.amnesty.intakes import intake_photo
 from corridor.amnesty.models import (
     AMNESTY_PURPOSE,
@@ -100,9 +102,6 @@ def issue(
 
 
 def claims_of(certificate: Certificate) -> Claims:
-    from corridor.amnesty import claims as claims_format
-    from corridor.amnesty.codec import from_text, parse_sign1
-
     return claims_format.parse(parse_sign1(from_text(certificate.qr_text)).payload)
 
 

@@ -150,7 +150,7 @@ def test_the_desk_screens_take_an_intake_to_destruction_and_a_certificate(
     (pdf_link,) = re.findall(r'href="([^"]+/pdf)"', issued.text)
     printed = client.get(pdf_link)
     assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
-    revoke = pdf_link.replace("/pdf", "/revoke")
+    (revoke,) = re.findall(r'action="([^"]+/revoke)"', issued.text)
     revoked = client.post(
         revoke, data={"csrf_token": token, "reason": "reissued"}, follow_redirects=True
     )

@@ -14,7 +14,6 @@ import json
 import uuid
 
 from fastapi import APIRouter, Body, Depends, Response
-from sqlalchemy import func, select
 
 from corridor.accounts.permissions import Action
 from corridor.amnesty import (
@@ -29,11 +28,11 @@ from corridor.amnesty import (
 from corridor.amnesty.intakes import Topic
 from corridor.amnesty.models import (
     Certificate,
+    CustodyEvent,
     Depot,
     Desk,
     DestructionBatch,
     Intake,
-    ItemPhoto,
     RegistryItem,
 )
 from corridor.amnesty.schemas import (
@@ -104,12 +103,12 @@ def _intake_out(intake: Intake) -> IntakeOut:
     )
 
 
-def _item_out(session: DbSession, item: RegistryItem, *, with_events: bool = False) -> ItemOut:
-    events = custody.chain(session, item)
-    state = custody.state_of(events)
-    photos = session.scalar(
-        select(func.count()).select_from(ItemPhoto).where(ItemPhoto.item_id == item.id)
-    )
+def _item_out(
+    item: RegistryItem,
+    state: custody.State | None,
+    photo_count: int,
+    events: list[CustodyEvent] | None = None,
+) -> ItemOut:
     return ItemOut(
         id=item.id,
         reference=item.reference,
@@ -127,9 +126,15 @@ def _item_out(session: DbSession, item: RegistryItem, *, with_events: bool = Fal
         description=item.description,
         step=state.step if state else None,
         depot_id=state.depot_id if state else None,
-        photo_count=photos or 0,
-        events=[CustodyEventOut.model_validate(e) for e in events] if with_events else None,
+        photo_count=photo_count,
+        events=[CustodyEventOut.model_validate(e) for e in events] if events is not None else None,
     )
+
+
+def _item_with_chain(session: DbSession, item: RegistryItem) -> ItemOut:
+    events = custody.chain(session, item)
+    photos = registry.photo_counts(session, [item.id]).get(item.id, 0)
+    return _item_out(item, custody.state_of(events), photos, events)
 
 
 def _certificate_out(certificate: Certificate) -> CertificateOut:
@@ -338,7 +343,7 @@ def register_item(
         operation_orgs=ctx.operation.participation.active_organisation_ids,
         collected_at=body.collected_at,
     )
-    return _item_out(ctx.session, item, with_events=True)
+    return _item_with_chain(ctx.session, item)
 
 
 @router.get("/items", response_model=list[ItemOut])
@@ -346,7 +351,10 @@ def list_items(ctx: OperationContext = Depends(require(Action.AMNESTY_READ))) ->
     found = registry.list_items(
         ctx.session, operation_id=ctx.operation.id, organisation_ids=_orgs(ctx)
     )
-    return [_item_out(ctx.session, i) for i in found]
+    ids = [i.id for i in found]
+    states = custody.states(ctx.session, operation_id=ctx.operation.id, item_ids=ids)
+    photos = registry.photo_counts(ctx.session, ids)
+    return [_item_out(i, states.get(i.id), photos.get(i.id, 0)) for i in found]
 
 
 def _item(ctx: OperationContext, item_id: int) -> RegistryItem:
@@ -359,7 +367,7 @@ def _item(ctx: OperationContext, item_id: int) -> RegistryItem:
 def get_item(
     item_id: RowId, ctx: OperationContext = Depends(require(Action.AMNESTY_READ))
 ) -> ItemOut:
-    return _item_out(ctx.session, _item(ctx, item_id), with_events=True)
+    return _item_with_chain(ctx.session, _item(ctx, item_id))
 
 
 @router.post("/items/{item_id}/custody", response_model=ItemOut, status_code=201)
@@ -382,7 +390,7 @@ def record_custody(
         disposal=body.disposal,
         note=body.note,
     )
-    return _item_out(ctx.session, item, with_events=True)
+    return _item_with_chain(ctx.session, item)
 
 
 @router.post("/items/{item_id}/photos", status_code=201)

@@ -118,6 +118,40 @@ def record(
     check_witness(
         session, officer_id=officer_id, witness_id=witness_id, operation_orgs=operation_orgs
     )
+    return append_step(
+        session,
+        item,
+        step=step,
+        officer_id=officer_id,
+        witness_id=witness_id,
+        occurred_at=occurred_at,
+        place_name=place_name,
+        depot_id=depot_id,
+        destination_depot_id=destination_depot_id,
+        disposal=disposal,
+        note=note,
+        destruction_batch_id=destruction_batch_id,
+    )
+
+
+def append_step(
+    session: Session,
+    item: RegistryItem,
+    *,
+    step: CustodyStep,
+    officer_id: int,
+    witness_id: int,
+    occurred_at: datetime | None = None,
+    place_name: str = "",
+    depot_id: int | None = None,
+    destination_depot_id: int | None = None,
+    disposal: str = "",
+    note: str = "",
+    destruction_batch_id: int | None = None,
+) -> CustodyEvent:
+    """``record`` once the witness is checked: for a caller that records the steps of
+    many items with one officer and one witness (a destruction batch), or checks the
+    witness before writing anything else (a new item), and so checks them once."""
     current = state_of(
         list(
             session.scalars(

@@ -97,13 +97,12 @@ def destroy(
     else:
         raise Conflict("another destruction is being recorded: try again")
     for item_id in ids:
-        custody.record(
+        custody.append_step(
             session,
             items[item_id],
             step=CustodyStep.DESTROYED,
             officer_id=officer_id,
             witness_id=witness_id,
-            operation_orgs=operation_orgs,
             occurred_at=moment,
             place_name=batch.place_name,
             destruction_batch_id=batch.id,

@@ -68,6 +68,15 @@ def _moment(values: dict[str, str], field: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+async def _uploaded_photo(request: Request) -> intakes.Photo | None:
+    """The form's ``photo`` file, checked; None when none was chosen."""
+    upload = (await request.form()).get("photo")
+    if upload is None or isinstance(upload, str):
+        return None
+    data = await upload.read()
+    return intakes.read_photo(data) if data else None
+
+
 def _officers(ctx: OperationContext) -> list[tuple[int, str]]:
     """Who may witness: users of the operation's organisations (id, name)."""
     rows = ctx.session.execute(
@@ -137,19 +146,13 @@ async def intake_submit(
     request: Request, ctx: OperationContext = Depends(require(Action.AMNESTY_WRITE))
 ) -> Response:
     values = await form_values(request)
-    form = await request.form()
     try:
         desk = desks.get_desk(
             ctx.session, operation_id=ctx.operation.id, desk_id=_int(values, "desk_id")
         )
         if desk.organisation_id not in ctx.decision.organisation_ids:
             raise Forbidden("this desk is run by another organisation")
-        upload = form.get("photo")
-        photo = None
-        if upload is not None and not isinstance(upload, str):
-            data = await upload.read()
-            if data:
-                photo = intakes.read_photo(data)
+        photo = await _uploaded_photo(request)
         try:
             sex = Sex(values.get("sex", "unknown"))
         except ValueError:
@@ -213,6 +216,12 @@ def intake_page(
         intake_id=intake.id,
     )
     chains = {item.id: custody.chain(ctx.session, item) for item in items}
+    next_steps = {}
+    for item_id, events in chains.items():
+        state = custody.state_of(events)
+        # Destruction is recorded in batches, from the depot inventory, not here.
+        allowed = custody.NEXT[state.step] - {CustodyStep.DESTROYED} if state else set()
+        next_steps[item_id] = sorted(allowed)
     return render(
         request,
         "amnesty/intake.html",
@@ -221,15 +230,8 @@ def intake_page(
         desk=desks.get_desk(ctx.session, operation_id=ctx.operation.id, desk_id=intake.desk_id),
         items=items,
         chains=chains,
-        next_steps={
-            i.id: sorted(
-                custody.NEXT[custody.state_of(chains[i.id]).step] - {CustodyStep.DESTROYED}
-            )
-            if chains[i.id]
-            else []
-            for i in items
-        },  # type: ignore[union-attr]
-        states={i.id: custody.state_of(chains[i.id]) for i in items},
+        next_steps=next_steps,
+        photo_counts=registry.photo_counts(ctx.session, list(chains)),
         depots=desks.list_depots(ctx.session, operation_id=ctx.operation.id),
         certificates=certificates.of_intake(ctx.session, intake),
         b64url=b64url,
@@ -270,12 +272,8 @@ async def item_submit(
     ctx: OperationContext = Depends(require(Action.AMNESTY_WRITE)),
 ) -> Response:
     values = await form_values(request)
-    upload = (await request.form()).get("photo")
     try:
-        photo = None
-        if upload is not None and not isinstance(upload, str):
-            data = await upload.read()
-            photo = intakes.read_photo(data) if data else None
+        photo = await _uploaded_photo(request)
         quantity = values.get("quantity", "1").strip() or "1"
         if not quantity.isdigit():
             raise InvalidInput("quantity", "a whole number")
@@ -361,26 +359,6 @@ async def certificate_submit(
         ctx.session.rollback()
         flash(request, exc.detail, "error")
     return _back(ctx, intake_id)
-
-
-@router.get("/operations/{slug}/amnesty/certificates/{certificate_id}/pdf")
-def certificate_pdf(
-    certificate_id: uuid.UUID, ctx: OperationContext = Depends(require(Action.AMNESTY_WRITE))
-) -> Response:
-    certificate = certificates.get_certificate(
-        ctx.session,
-        operation_id=ctx.operation.id,
-        certificate_id=certificate_id,
-        organisation_ids=ctx.decision.organisation_ids,
-    )
-    return Response(
-        certificates.pdf(ctx.session, certificate),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": 'inline; filename="certificate.pdf"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 @router.post("/operations/{slug}/amnesty/certificates/{certificate_id}/revoke")

@@ -155,13 +155,12 @@ def register_item(
     else:
         raise Conflict("the registry is busy: try again")
     desk_place = intake_desk_place(session, intake)
-    custody.record(
+    custody.append_step(
         session,
         item,
         step=CustodyStep.COLLECTED,
         officer_id=officer_id,
         witness_id=witness_id,
-        operation_orgs=operation_orgs,
         occurred_at=collected_at or intake.took_place_at,
         place_name=place_name or desk_place,
     )
@@ -184,6 +183,18 @@ def add_photo(session: Session, item: RegistryItem, photo: Photo) -> ItemPhoto:
     session.add(row)
     session.flush()
     return row
+
+
+def photo_counts(session: Session, item_ids: list[int]) -> dict[int, int]:
+    """How many photos each item has, in one query (the photos themselves stay unread)."""
+    if not item_ids:
+        return {}
+    rows = session.execute(
+        select(ItemPhoto.item_id, func.count())
+        .where(ItemPhoto.item_id.in_(item_ids))
+        .group_by(ItemPhoto.item_id)
+    ).all()
+    return {item_id: count for item_id, count in rows}
 
 
 def get_item(

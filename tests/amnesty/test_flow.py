@@ -21,8 +21,8 @@ from corridor.amnesty import (
     registry,
     signing_keys,
 )
+from corridor.amnesty.claims import CertificateKind
 from corridor.amnesty.models import (
-    CertificateType,
     CustodyEvent,
     CustodyStep,
     DestructionMethod,
@@ -175,7 +175,7 @@ def test_two_weapons_through_custody_to_destruction_and_a_certificate_verified_o
             CustodyStep.DESTROYED,
         ]
         certificate = certificates.issue(
-            session, intake, kind=CertificateType.AMNESTY, issued_by_id=world.officer.id
+            session, intake, kind=CertificateKind.AMNESTY, issued_by_id=world.officer.id
         )
         assert intake.status is IntakeStatus.CERTIFIED
         document = certificates.pdf(session, certificate)
@@ -208,10 +208,10 @@ def test_revoked_and_tampered_certificates_are_refused(
     with unit_of_work(runtime.factory, Actor(user_id=world.officer.id, label="officer")) as session:
         intake = _intake(session, world, photo=None)
         kept = certificates.issue(
-            session, intake, kind=CertificateType.SAFE_PASSAGE, issued_by_id=world.officer.id
+            session, intake, kind=CertificateKind.SAFE_PASSAGE, issued_by_id=world.officer.id
         )
         revoked = certificates.issue(
-            session, intake, kind=CertificateType.SAFE_PASSAGE, issued_by_id=world.officer.id
+            session, intake, kind=CertificateKind.SAFE_PASSAGE, issued_by_id=world.officer.id
         )
         certificates.revoke(
             session, revoked, reason="issued with a wrong name", revoked_by_id=world.officer.id
@@ -238,21 +238,21 @@ def test_rotation_keeps_old_certificates_verifiable_until_they_expire(
         old = certificates.issue(
             session,
             intake,
-            kind=CertificateType.SAFE_PASSAGE,
+            kind=CertificateKind.SAFE_PASSAGE,
             issued_by_id=world.officer.id,
             valid_until=now + timedelta(days=30),
         )
         short = certificates.issue(
             session,
             intake,
-            kind=CertificateType.SAFE_PASSAGE,
+            kind=CertificateKind.SAFE_PASSAGE,
             issued_by_id=world.officer.id,
             valid_until=now + timedelta(days=1),
         )
         retired, new = signing_keys.rotate(session, world.operation.id, world.ddr_org_id)
         assert retired is not None and retired.kid != new.kid
         fresh = certificates.issue(
-            session, intake, kind=CertificateType.SAFE_PASSAGE, issued_by_id=world.officer.id
+            session, intake, kind=CertificateKind.SAFE_PASSAGE, issued_by_id=world.officer.id
         )
         assert fresh.signing_key_id == new.id
         verifier = _verifier(session, world)

@@ -35,9 +35,9 @@ from corridor.aid.models import (
     WaybillStatus,
     WriteOffReason,
 )
+from corridor.amnesty.claims import CertificateKind
 from corridor.amnesty.intakes import Topic
 from corridor.amnesty.models import (
-    CertificateType,
     CustodyStep,
     DestructionMethod,
     IntakeStatus,
@@ -91,7 +91,7 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     MarkingStatus,
     CustodyStep,
     DestructionMethod,
-    CertificateType,
+    CertificateKind,
 )
 AMNESTY_TOPICS = Topic.ALL
 CROSSING_CHOICES = (

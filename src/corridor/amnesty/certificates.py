@@ -23,7 +23,6 @@ from corridor.amnesty.intakes import intake_photo
 from corridor.amnesty.models import (
     AMNESTY_PURPOSE,
     Certificate,
-    CertificateType,
     Intake,
     IntakeStatus,
     RegistryItem,
@@ -41,14 +40,14 @@ def issue(
     session: Session,
     intake: Intake,
     *,
-    kind: CertificateType,
+    kind: CertificateKind,
     issued_by_id: int,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
 ) -> Certificate:
     if intake.status is IntakeStatus.WITHDRAWN:
         raise Conflict("this intake is withdrawn: no certificate can be issued")
-    if kind is CertificateType.AMNESTY and not session.scalar(
+    if kind is CertificateKind.AMNESTY and not session.scalar(
         select(RegistryItem.id).where(RegistryItem.intake_id == intake.id).limit(1)
     ):
         raise Conflict("an amnesty certificate is issued once something was handed in")
@@ -69,7 +68,7 @@ def issue(
     key = signing_keys.issuer_key(session, intake.operation_id, intake.organisation_id)
     claims = Claims(
         certificate_id=new_certificate_id(),
-        kind=CertificateKind(kind.value),
+        kind=kind,
         name_arabic=intake.name_arabic or None,
         name_latin=intake.name_latin or None,
         birth_date=intake.birth_date or None,

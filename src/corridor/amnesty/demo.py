@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from corridor.accounts import service as accounts
 from corridor.accounts.models import Organisation, Role, User
 from corridor.amnesty import certificates, custody, desks, destruction, intakes, registry
+from corridor.amnesty.claims import CertificateKind
 from corridor.amnesty.models import (
-    CertificateType,
     CustodyStep,
     Desk,
     DestructionMethod,
@@ -153,7 +153,7 @@ def load(session: Session, operation_id: int, *, password: str) -> None:
         destroyed_at=start + timedelta(hours=30),
         observers="An observer of a partner organisation",
     )
-    certificates.issue(session, first, kind=CertificateType.AMNESTY, issued_by_id=officer.id)
+    certificates.issue(session, first, kind=CertificateKind.AMNESTY, issued_by_id=officer.id)
 
     second = intake("مازن خليل يوسف الحداد", "Mazen Khalil Yousef Al-Haddad", "1979", 20)
     pistol = registry.register_item(
@@ -193,11 +193,11 @@ def load(session: Session, operation_id: int, *, password: str) -> None:
         step(item, CustodyStep.RECORDED, 21)
         step(item, CustodyStep.STORED, 24, depot_id=depot.id)
     wrong = certificates.issue(
-        session, second, kind=CertificateType.SAFE_PASSAGE, issued_by_id=officer.id
+        session, second, kind=CertificateKind.SAFE_PASSAGE, issued_by_id=officer.id
     )
     certificates.revoke(
         session, wrong, reason="issued with the wrong validity; reissued", revoked_by_id=officer.id
     )
-    certificates.issue(session, second, kind=CertificateType.SAFE_PASSAGE, issued_by_id=officer.id)
+    certificates.issue(session, second, kind=CertificateKind.SAFE_PASSAGE, issued_by_id=officer.id)
 
     intake("نادر سعيد محمد", "Nader Saeed Mohammed", "1996-11-02", 40)

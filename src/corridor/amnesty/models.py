@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from corridor.amnesty.claims import CertificateKind
 from corridor.db.base import Base
 from corridor.db.mixins import InOperation, PersonalDataMixin, personal
 from corridor.db.types import UTCDateTime, str_enum, utcnow
@@ -97,11 +98,6 @@ class DestructionMethod(enum.StrEnum):
     SMELTING = "smelting"
     OPEN_DETONATION = "open_detonation"
     OPEN_BURNING = "open_burning"
-
-
-class CertificateType(enum.StrEnum):
-    AMNESTY = "amnesty"
-    SAFE_PASSAGE = "safe_passage"
 
 
 class KeyRole(enum.StrEnum):
@@ -354,7 +350,7 @@ class Certificate(PersonalDataMixin, InOperation, Base):
     intake_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("amnesty_intakes.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     certificate_id: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)  # the cti
-    type: Mapped[CertificateType] = mapped_column(str_enum(CertificateType))
+    type: Mapped[CertificateKind] = mapped_column(str_enum(CertificateKind))
     signing_key_id: Mapped[int] = mapped_column(ForeignKey("amnesty_signing_keys.id"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -26,8 +26,8 @@ from corridor.amnesty import (
     registry,
     signing_keys,
 )
+from corridor.amnesty.claims import CertificateKind
 from corridor.amnesty.models import (
-    CertificateType,
     CustodyStep,
     DestructionMethod,
     ItemCategory,
@@ -241,7 +241,7 @@ def intake_page(
         serial_statuses=list(SerialStatus),
         conditions=list(ItemCondition),
         markings=list(MarkingStatus),
-        certificate_types=list(CertificateType),
+        certificate_types=list(CertificateKind),
     )
 
 
@@ -350,7 +350,7 @@ async def certificate_submit(
         certificates.issue(
             ctx.session,
             _intake(ctx, intake_id),
-            kind=_enum(CertificateType, values, "type"),
+            kind=_enum(CertificateKind, values, "type"),
             issued_by_id=ctx.principal.user_id,
             valid_until=_moment(values, "valid_until"),
         )

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from corridor.amnesty.claims import CertificateKind
 from corridor.amnesty.models import (
-    CertificateType,
     CustodyStep,
     DestructionMethod,
     IntakeStatus,
@@ -202,7 +202,7 @@ class DestructionOut(BaseModel):
 
 
 class CertificateIn(ApiInput):
-    type: CertificateType
+    type: CertificateKind
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
@@ -211,7 +211,7 @@ class CertificateOut(BaseModel):
     id: uuid.UUID
     certificate_id: str  # base64url of the cti, as verifiers report it
     intake_id: uuid.UUID
-    type: CertificateType
+    type: CertificateKind
     issued_at: datetime
     valid_from: datetime
     valid_until: datetime

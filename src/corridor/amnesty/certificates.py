@@ -113,7 +113,7 @@ def pdf(session: Session, certificate: Certificate) -> bytes:
         claims_of(certificate),
         certificate.qr_text,
         organisation.name,
-        printing.Photo(photo.data, photo.media_type) if photo else None,
+        photo,
     )
     certificate.printed_count += 1
     session.flush()

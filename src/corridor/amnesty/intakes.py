@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from corridor.aid.checks import past_moment
 from corridor.amnesty import claims as claims_format
 from corridor.amnesty.models import AMNESTY_PURPOSE, Desk, Intake, IntakeStatus, Sex
+from corridor.amnesty.printing import Photo
 from corridor.crossings.models import NAME_PARTS, RegistrationMember
 from corridor.db.mixins import LawfulBasis
 from corridor.db.types import utcnow
@@ -54,12 +55,6 @@ class Person:
     birth_date: str = ""
     sex: Sex = Sex.UNKNOWN
     registration_member_id: uuid.UUID | None = None
-
-
-@dataclass(frozen=True)
-class Photo:
-    data: bytes
-    media_type: str
 
 
 def read_photo(data: bytes, field: str = "photo") -> Photo:

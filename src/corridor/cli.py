@@ -9,14 +9,16 @@ import getpass
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from corridor.amnesty.cli import cert_app
+from corridor.cli_support import fail, require_current_schema, runtime
 from corridor.config import Settings, get_settings
 from corridor.errors import CorridorError
+from corridor.reports.cli import report_app
 
 app = typer.Typer(
     help="Corridor: run a humanitarian corridor operation end to end.\n\n"
@@ -46,31 +48,13 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(osm_app, name="osm")
 app.add_typer(linkage_app, name="linkage")
 app.add_typer(cert_app, name="cert")
+app.add_typer(report_app, name="report")
 
 console = Console(stderr=True)
 
 
-def fail(message: str) -> NoReturn:
-    """One line on stderr, exit code 2."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _runtime(settings: Settings | None = None):  # type: ignore[no-untyped-def]
-    from corridor.runtime import build_runtime
-
-    return build_runtime(settings or get_settings())
-
-
-def _require_current_schema(runtime) -> None:  # type: ignore[no-untyped-def]
-    from corridor.db import migrate
-
-    state = migrate.state(runtime.engine)
-    if not state.up_to_date:
-        fail(
-            f"the database schema is at {state.current or 'nothing'}, the code needs "
-            f"{state.head}: run `corridor db upgrade`"
-        )
+_runtime = runtime
+_require_current_schema = require_current_schema
 
 
 def _banner(settings: Settings) -> None:

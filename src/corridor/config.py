@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     routing_max_snap_m: float = 500.0
     # OpenRosa: the largest attachment accepted (larger: 413); clients split bigger sends.
     openrosa_max_attachment_bytes: int = 10 * 1024 * 1024
+    # Situation reports: counts below this are withheld ("<5"); the longest period.
+    report_suppression_threshold: int = Field(default=5, ge=2, le=100)
+    report_max_days: int = Field(default=92, ge=1, le=3660)
+    # How often a server worker brings the reports' analytics copy up to date
+    # (and publishes a revised report when late data changed a published one).
+    analytics_refresh_seconds: float = 300.0
     # Adds an X-Corridor-Worker header (the process id): for tests of multi-worker behaviour.
     expose_worker_id: bool = False
 

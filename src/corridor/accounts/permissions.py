@@ -60,6 +60,9 @@ class Action(enum.StrEnum):
     AMNESTY_WRITE = "amnesty.write"
     AMNESTY_SUMMARY = "amnesty.summary"
     DESK_MANAGE = "amnesty.desk"
+    # Situation reports: counts only, after disclosure control.
+    REPORT_READ = "report.read"
+    REPORT_PUBLISH = "report.publish"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -87,6 +90,8 @@ _EVERYONE = {
     Action.AID_READ: Grant(Scope.OPERATION),
     # Counts of the amnesty programme (never a person, never a serial number).
     Action.AMNESTY_SUMMARY: Grant(Scope.OPERATION),
+    # Situation reports and the dashboard hold counts only (small ones withheld).
+    Action.REPORT_READ: Grant(Scope.OPERATION),
 }
 _LEAD_MANAGEMENT = {
     Action.OPERATION_UPDATE: Grant(Scope.LEAD),
@@ -99,6 +104,8 @@ _LEAD_MANAGEMENT = {
     Action.FORM_MANAGE: Grant(Scope.LEAD),
     Action.CATALOGUE_MANAGE: Grant(Scope.LEAD),
     Action.ENTITLEMENT_MANAGE: Grant(Scope.LEAD),
+    # The lead publishes the operation's situation reports to partners.
+    Action.REPORT_PUBLISH: Grant(Scope.LEAD),
 }
 # Stock at a place is moved by the organisation that runs it (the lead's
 # coordinators anywhere); corrections (reversals, counts) by coordinators.

@@ -16,6 +16,7 @@ from corridor.accounts.models import Membership
 from corridor.accounts.permissions import decide
 from corridor.aid import (
     catalogue,
+    consultations,
     distributions,
     entitlements,
     ledger,
@@ -29,6 +30,7 @@ from corridor.crossings.collect import build_instance
 from corridor.crossings.devices import DeviceLogin
 from corridor.crossings.models import Registration
 from corridor.db.types import utcnow
+from corridor.demo_data import parish_pcode
 from corridor.operations import service as operations
 from corridor.operations.models import Checkpoint, Operation
 
@@ -59,6 +61,7 @@ def load(session: Session, operation_id: int) -> None:
         name="Central warehouse",
         lon=1.5210,
         lat=42.5063,
+        pcode=parish_pcode(1.5210, 42.5063),
         status=PlaceStatus.OPEN,
         opening_hours="07:00–19:00",
         services=["food", "non_food_items", "water"],
@@ -71,6 +74,7 @@ def load(session: Session, operation_id: int) -> None:
         name="Aid point at the first checkpoint",
         lon=near.lon + 0.002 if near else 1.5340,
         lat=near.lat if near else 42.5080,
+        pcode=parish_pcode(near.lon if near else 1.5340, near.lat if near else 42.5080),
         checkpoint_id=near.id if near else None,
         corridor_id=near.corridor_id if near else None,
         status=PlaceStatus.OPEN,
@@ -85,6 +89,7 @@ def load(session: Session, operation_id: int) -> None:
         name="Aid point on the second route",
         lon=1.5795,
         lat=42.5347,
+        pcode=parish_pcode(1.5795, 42.5347),
         status=PlaceStatus.PLANNED,
         services=["food", "medical"],
     )
@@ -159,7 +164,37 @@ def load(session: Session, operation_id: int) -> None:
         min_age_years=12,
     )
     _distributions(session, point, item)
+    _consultations(session, point)
     _offline_lists(session, operation_id)
+
+
+def _consultations(session: Session, point: Place) -> None:
+    """A few days of consultation tallies at the aid point's medical service."""
+    rng = random.Random(7)
+    today = utcnow().date()
+    weights = {
+        "trauma_injury": 3,
+        "chronic_disease": 5,
+        "maternal": 2,
+        "child_health": 4,
+        "mental_health": 2,
+        "other": 2,
+    }
+    tallies = []
+    for days_ago in range(DAYS, -1, -1):
+        for category, weight in weights.items():
+            for _ in range(rng.randint(0, weight * 3)):
+                tallies.append(
+                    consultations.Tally(
+                        id=uuid.UUID(int=rng.getrandbits(128)),
+                        day=today - timedelta(days=days_ago),
+                        age_band=rng.choice(["0_4", "5_17", "18_59", "18_59", "60_plus"]),
+                        sex=rng.choice(["female", "male"]),
+                        category=category,
+                        referral=rng.choice(["none", "none", "none", "hospital"]),
+                    )
+                )
+    consultations.record(session, place=point, tallies=tallies, recorded_by_id=None)
 
 
 def _offline_lists(session: Session, operation_id: int) -> None:

@@ -159,6 +159,8 @@ class Place(InOperation, Base):
     opening_hours: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[PlaceStatus] = mapped_column(str_enum(PlaceStatus), default=PlaceStatus.PLANNED)
     services: Mapped[list] = mapped_column(JSON, default=list)
+    # The admin area (gazetteer P-code) it lies in: reports group its figures by it.
+    pcode: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -213,6 +215,7 @@ class Movement(InOperation, Base):
     __tablename__ = "aid_movements"
     __table_args__ = (
         Index("ix_aid_movements_place_occurred", "place_id", "occurred_at"),
+        Index("ix_aid_movements_operation_recorded", "operation_id", "recorded_at"),
         {"sqlite_autoincrement": True},
     )
 
@@ -366,6 +369,9 @@ class Distribution(PersonalDataMixin, InOperation, Base):
     """
 
     __tablename__ = "aid_distributions"
+    __table_args__ = (
+        Index("ix_aid_distributions_operation_updated", "operation_id", "updated_at"),
+    )
 
     operation_id: Mapped[int] = mapped_column(
         ForeignKey("operations.id", ondelete="CASCADE"), index=True
@@ -448,7 +454,10 @@ class Consultation(InOperation, Base):
     """
 
     __tablename__ = "aid_consultations"
-    __table_args__ = (Index("ix_aid_consultations_place_day", "place_id", "day"),)
+    __table_args__ = (
+        Index("ix_aid_consultations_place_day", "place_id", "day"),
+        Index("ix_aid_consultations_operation_recorded", "operation_id", "recorded_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     operation_id: Mapped[int] = mapped_column(

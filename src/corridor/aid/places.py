@@ -12,6 +12,7 @@ from corridor.accounts.permissions import Decision, Scope
 from corridor.aid.checks import choice, display_name
 from corridor.aid.models import Place, PlaceKind, PlaceStatus, Service
 from corridor.errors import Conflict, InvalidInput, NotFound
+from corridor.operations import gazetteer
 from corridor.operations.models import Checkpoint, Corridor
 
 
@@ -54,6 +55,7 @@ def create_place(
     opening_hours: str = "",
     status: PlaceStatus | str = PlaceStatus.PLANNED,
     services: list[str] | None = None,
+    pcode: str | None = None,
 ) -> Place:
     """A warehouse or aid point run by ``organisation_id``; names are unique in the operation."""
     name = display_name(name)
@@ -77,6 +79,7 @@ def create_place(
         opening_hours=opening_hours,
         status=status,
         services=services or [],
+        pcode=pcode,
     )
     session.add(place)
     session.flush()
@@ -126,6 +129,13 @@ def _apply(session: Session, place: Place, **values: Any) -> None:
         place.opening_hours = hours
     if "status" in values:
         place.status = choice(PlaceStatus, values["status"], "status")
+    if "pcode" in values:
+        pcode = values["pcode"] or None
+        if pcode is not None:
+            gazetteer.resolve_pcode(
+                session, operation_id=place.operation_id, pcode=str(pcode), field="pcode"
+            )
+        place.pcode = pcode
     if "services" in values:
         services = [choice(Service, s, "services").value for s in values["services"] or []]
         place.services = sorted(set(services))

@@ -40,6 +40,9 @@ class PlaceIn(ApiInput):
     opening_hours: str = Field(default="", max_length=200)
     status: PlaceStatus = PlaceStatus.PLANNED
     services: list[Service] = Field(default_factory=list, max_length=10)
+    pcode: str | None = Field(
+        default=None, max_length=32, description="P-code of the admin area it lies in"
+    )
 
 
 class PlaceUpdate(ApiInput):
@@ -51,6 +54,7 @@ class PlaceUpdate(ApiInput):
     opening_hours: str | None = Field(default=None, max_length=200)
     status: PlaceStatus | None = None
     services: list[Service] | None = Field(default=None, max_length=10)
+    pcode: str | None = Field(default=None, max_length=32)
 
 
 class PlaceOut(BaseModel):
@@ -67,6 +71,7 @@ class PlaceOut(BaseModel):
     opening_hours: str
     status: PlaceStatus
     services: list[str]
+    pcode: str | None
 
 
 class ItemIn(ApiInput):

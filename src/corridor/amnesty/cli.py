@@ -11,13 +11,14 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from corridor.amnesty import qr, samples
 from corridor.amnesty.trust_list import TrustListError, iso, load
 from corridor.amnesty.verifier import Verdict, Verification, Verifier
+from corridor.cli_support import fail
 
 cert_app = typer.Typer(
     help="Amnesty and safe-passage certificates: samples, offline verification, keys.",
@@ -25,16 +26,11 @@ cert_app = typer.Typer(
 )
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
 def _verdict(value: str) -> Verdict:
     try:
         return Verdict(value)
     except ValueError:
-        _fail(f"--kind: {value!r} is not one of {', '.join(v.value for v in Verdict)}")
+        fail(f"--kind: {value!r} is not one of {', '.join(v.value for v in Verdict)}")
 
 
 @cert_app.command("sample")
@@ -48,7 +44,7 @@ def sample_command(
     (the QR text), certificate.png, certificate.pdf and trust-list.json."""
     verdict = _verdict(kind)
     if out.exists() and not out.is_dir():
-        _fail(f"--out: {out} is not a folder")
+        fail(f"--out: {out} is not a folder")
     sample = samples.make(verdict)
     for path in samples.write(sample, out):
         typer.echo(str(path))
@@ -61,24 +57,24 @@ def _moment(value: str | None) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        _fail(f"--at: {value!r} is not an ISO 8601 time")
+        fail(f"--at: {value!r} is not an ISO 8601 time")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _read_text(text: str | None, image: Path | None) -> str:
     if (text is None) == (image is None):
-        _fail("give exactly one of --text and --image")
+        fail("give exactly one of --text and --image")
     if text is not None:
         return text
     assert image is not None
     try:
         data = image.read_bytes()
     except OSError as error:
-        _fail(f"--image: cannot read {image} ({error.strerror})")
+        fail(f"--image: cannot read {image} ({error.strerror})")
     try:
         found = qr.read(data)
     except qr.ImageError as error:
-        _fail(f"--image: {error}")
+        fail(f"--image: {error}")
     return found[0] if found else ""
 
 
@@ -106,9 +102,9 @@ def verify_command(
     try:
         trusted = load(trust_list.read_bytes(), expected_root=root)
     except OSError as error:
-        _fail(f"--trust-list: cannot read {trust_list} ({error.strerror})")
+        fail(f"--trust-list: cannot read {trust_list} ({error.strerror})")
     except TrustListError as error:
-        _fail(f"--trust-list: {error}")
+        fail(f"--trust-list: {error}")
     qr_text = _read_text(text, image)
     result = Verifier(trusted).verify(qr_text, moment)
     if not qr_text and image is not None:
@@ -179,7 +175,8 @@ def _print(result: Verification, issued_at: str, stale: bool) -> None:
 
 
 def _operation_and_session():  # type: ignore[no-untyped-def]
-    from corridor.cli import _require_current_schema, _runtime
+    from corridor.cli_support import require_current_schema as _require_current_schema
+    from corridor.cli_support import runtime as _runtime
 
     runtime = _runtime()
     _require_current_schema(runtime)
@@ -200,7 +197,7 @@ def _organisation(session, value: str):  # type: ignore[no-untyped-def]
     )
     found = session.scalars(query).all()
     if len(found) != 1:
-        _fail(f"--org: {value!r} names {'no' if not found else 'more than one'} organisation")
+        fail(f"--org: {value!r} names {'no' if not found else 'more than one'} organisation")
     return found[0]
 
 
@@ -223,17 +220,17 @@ def rotate_key_command(
             try:
                 ref = operations.lookup(session, slug=operation)
             except NotFound:
-                _fail(f"--operation: no operation {operation!r}")
+                fail(f"--operation: no operation {operation!r}")
             organisation = _organisation(session, org)
             if organisation.id not in ref.participation.active_organisation_ids:
-                _fail(f"--org: {organisation.name} does not take part in {operation}")
+                fail(f"--org: {organisation.name} does not take part in {operation}")
             old, new = signing_keys.rotate(session, ref.id, organisation.id)
             typer.echo(
                 f"{organisation.name}: new key {b64url(new.kid)}"
                 + (f", key {b64url(old.kid)} retired" if old else "")
             )
     except CorridorError as error:
-        _fail(error.detail)
+        fail(error.detail)
 
 
 @cert_app.command("trust-list")
@@ -255,7 +252,7 @@ def trust_list_command(
         try:
             ref = operations.lookup(session, slug=operation)
         except NotFound:
-            _fail(f"--operation: no operation {operation!r}")
+            fail(f"--operation: no operation {operation!r}")
         document = signing_keys.signed_trust_list(
             session, operation_id=ref.id, operation_slug=ref.slug
         )

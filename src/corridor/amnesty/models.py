@@ -343,6 +343,9 @@ class Certificate(PersonalDataMixin, InOperation, Base):
     """A certificate issued for an intake; its QR text is kept to reprint it unchanged."""
 
     __tablename__ = "amnesty_certificates"
+    __table_args__ = (
+        Index("ix_amnesty_certificates_operation_updated", "operation_id", "updated_at"),
+    )
 
     operation_id: Mapped[int] = mapped_column(
         ForeignKey("operations.id", ondelete="CASCADE"), index=True

@@ -55,7 +55,11 @@ class Headcount(InOperation, Base):
     """
 
     __tablename__ = "headcounts"
-    __table_args__ = (Index("ix_headcounts_checkpoint_slot", "checkpoint_id", "slot_start"),)
+    __table_args__ = (
+        Index("ix_headcounts_checkpoint_slot", "checkpoint_id", "slot_start"),
+        # The reports' analytics copy reads the rows changed since its last refresh.
+        Index("ix_headcounts_operation_updated", "operation_id", "updated_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     operation_id: Mapped[int] = mapped_column(
@@ -279,6 +283,7 @@ class Registration(PersonalDataMixin, InOperation, Base):
     """A household (or one person) registered at a checkpoint, from a submission."""
 
     __tablename__ = "registrations"
+    __table_args__ = (Index("ix_registrations_operation_updated", "operation_id", "updated_at"),)
 
     operation_id: Mapped[int] = mapped_column(
         ForeignKey("operations.id", ondelete="CASCADE"), index=True

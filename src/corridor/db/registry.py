@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "corridor.linkage.models",
     "corridor.aid.models",
     "corridor.amnesty.models",
+    "corridor.reports.models",
 )
 
 

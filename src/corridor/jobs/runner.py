@@ -61,6 +61,47 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """A duty each server worker's runner does every ``seconds(settings)``, in its
+    own unit of work (capabilities register theirs; the foundation imports none)."""
+
+    name: str
+    seconds: Callable[[Any], float]
+    run: Callable[[Session], None]
+
+
+PERIODIC: dict[str, Periodic] = {}
+
+
+def periodic(name: str, seconds: Callable[[Any], float]) -> Callable[[Callable], Callable]:
+    """Register ``fn(session)`` to run every ``seconds(settings)`` in each server worker."""
+
+    def register(fn: Callable[[Session], None]) -> Callable[[Session], None]:
+        PERIODIC[name] = Periodic(name, seconds, fn)
+        return fn
+
+    return register
+
+
+def enqueue_once(
+    session: Session, *, kind: str, operation_id: int | None, payload: dict[str, Any] | None = None
+) -> Job | None:
+    """Queue a job unless one of the same kind waits for the same operation already."""
+    waiting = session.scalar(
+        select(Job.id)
+        .where(
+            Job.kind == kind,
+            Job.operation_id == operation_id,
+            Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
+        )
+        .limit(1)
+    )
+    if waiting is not None:
+        return None
+    return enqueue(session, kind=kind, payload=payload, operation_id=operation_id)
+
+
 def enqueue(
     session: Session,
     *,

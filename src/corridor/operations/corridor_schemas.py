@@ -15,6 +15,9 @@ class CheckpointIn(ApiInput):
     name: str = Field(min_length=1, max_length=200)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
+    pcode: str | None = Field(
+        default=None, max_length=32, description="P-code of the admin area it lies in"
+    )
 
 
 class WindowIn(ApiInput):
@@ -64,6 +67,7 @@ class CheckpointOut(BaseModel):
     lat: float
     distance_along_m: float | None
     snapped_m: float | None
+    pcode: str | None
 
 
 class FlagOut(BaseModel):

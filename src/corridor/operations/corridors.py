@@ -20,6 +20,7 @@ from corridor.db.types import utcnow
 from corridor.errors import Conflict, InvalidInput, NotFound
 from corridor.jobs import notifications
 from corridor.jobs.runner import JobContext, enqueue, handler
+from corridor.operations import gazetteer
 from corridor.operations.models import (
     Checkpoint,
     Corridor,
@@ -54,7 +55,9 @@ def _windows(windows: list[dict[str, Any]] | None) -> list[dict[str, str]]:
     return result
 
 
-def _place_checkpoints(corridor: Corridor, checkpoints: list[dict[str, Any]]) -> None:
+def _place_checkpoints(
+    session: Session, corridor: Corridor, checkpoints: list[dict[str, Any]]
+) -> None:
     """Snap each checkpoint onto the route and order them along it."""
     line = LineString(corridor.route["coordinates"])
     centre = line.centroid
@@ -77,10 +80,20 @@ def _place_checkpoints(corridor: Corridor, checkpoints: list[dict[str, Any]]) ->
             )
         along = metric_line.project(point)
         snapped = projection.to_lonlat(metric_line.interpolate(along))
-        placed.append((along, name, snapped.x, snapped.y, offset))
+        pcode = item.get("pcode") or None
+        if pcode is not None:
+            gazetteer.resolve_pcode(
+                session,
+                operation_id=corridor.operation_id,
+                pcode=str(pcode),
+                field=f"checkpoints.{index}.pcode",
+            )
+        placed.append((along, name, snapped.x, snapped.y, offset, pcode))
     for checkpoint in list(corridor.checkpoints):
         corridor.checkpoints.remove(checkpoint)
-    for position, (along, name, lon, lat, offset) in enumerate(sorted(placed)):
+    for position, (along, name, lon, lat, offset, pcode) in enumerate(
+        sorted(placed, key=lambda p: p[:5])
+    ):
         corridor.checkpoints.append(
             Checkpoint(
                 operation_id=corridor.operation_id,
@@ -90,6 +103,7 @@ def _place_checkpoints(corridor: Corridor, checkpoints: list[dict[str, Any]]) ->
                 lat=lat,
                 distance_along_m=round(along, 1),
                 snapped_m=round(offset, 1),
+                pcode=pcode,
             )
         )
 
@@ -140,7 +154,7 @@ def create_corridor(
         capacity_per_hour=capacity_per_hour,
         created_by_id=created_by_id,
     )
-    _place_checkpoints(corridor, checkpoints or [])
+    _place_checkpoints(session, corridor, checkpoints or [])
     session.add(corridor)
     session.flush()
     session.add(
@@ -191,7 +205,7 @@ def update_corridor(session: Session, *, corridor: Corridor, changes: dict[str, 
             raise InvalidInput("capacity_per_hour", "must be a positive number of people")
         corridor.capacity_per_hour = value
     if "checkpoints" in changes:
-        _place_checkpoints(corridor, changes["checkpoints"] or [])
+        _place_checkpoints(session, corridor, changes["checkpoints"] or [])
     session.flush()
 
 
@@ -361,10 +375,13 @@ def resolve_flag(
         corridor.route = flag.proposed_route or corridor.route
         corridor.distance_m = flag.proposed_distance_m or corridor.distance_m
         corridor.duration_s = flag.proposed_duration_s or corridor.duration_s
-        checkpoints = [{"name": c.name, "lon": c.lon, "lat": c.lat} for c in corridor.checkpoints]
+        checkpoints = [
+            {"name": c.name, "lon": c.lon, "lat": c.lat, "pcode": c.pcode}
+            for c in corridor.checkpoints
+        ]
         # Checkpoints too far from the new route keep their old places.
         with contextlib.suppress(InvalidInput):
-            _place_checkpoints(corridor, checkpoints)
+            _place_checkpoints(session, corridor, checkpoints)
         for other in open_flags(session, operation_id=corridor.operation_id):
             if other.corridor_id == corridor.id and other.id != flag.id:
                 other.state, other.resolved_at = "superseded", utcnow()

@@ -196,6 +196,8 @@ class Checkpoint(InOperation, Base):
     lat: Mapped[float] = mapped_column(Float)
     distance_along_m: Mapped[float | None] = mapped_column(Float)
     snapped_m: Mapped[float | None] = mapped_column(Float)
+    # The admin area (gazetteer P-code) it lies in: reports group its figures by it.
+    pcode: Mapped[str | None] = mapped_column(String(32))
 
     corridor: Mapped[Corridor | None] = relationship(back_populates="checkpoints")
 

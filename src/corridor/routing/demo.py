@@ -100,6 +100,7 @@ def _corridors(session: Session, operation_id: int) -> None:
     from datetime import timedelta
 
     from corridor.db.types import utcnow
+    from corridor.demo_data import parish_pcode
     from corridor.operations import corridors
     from corridor.operations.models import Corridor
 
@@ -138,6 +139,7 @@ def _corridors(session: Session, operation_id: int) -> None:
                         "name": f"{name.split(':')[0]} checkpoint {i + 1}",
                         "lon": coordinates[len(coordinates) * (i + 1) // 3][0],
                         "lat": coordinates[len(coordinates) * (i + 1) // 3][1],
+                        "pcode": parish_pcode(*coordinates[len(coordinates) * (i + 1) // 3]),
                     }
                     for i in range(2)
                 ]

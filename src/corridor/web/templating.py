@@ -87,6 +87,20 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return HTMLResponse(html, status_code=status_code)
 
 
+def render_document(template: str, *, language: str, **context: Any) -> str:
+    """Render a standalone document (a page to print as PDF) in ``language``."""
+    previous = i18n.current_language()
+    i18n.set_language(language)
+    try:
+        return _ENV.get_template(template).render(
+            lang=i18n.current_language(),
+            dir="rtl" if i18n.is_rtl(language) else "ltr",
+            **context,
+        )
+    finally:
+        i18n.set_language(previous)
+
+
 def flash(request: Request, message: str, kind: str = "success") -> None:
     """Queue a message (an untranslated msgid) for the next page."""
     request.session.setdefault("flash", []).append({"message": message, "kind": kind})

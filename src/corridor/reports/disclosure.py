@@ -12,8 +12,11 @@ of that linear system and the published ones its constants. A withheld count
 is recoverable exactly when its unit vector lies in the row space of the
 system, which is the case when the null space of the system has a zero row for
 it. After the usual rule (no relation may hide exactly one of its members),
-that audit runs and, if it finds a recoverable count, one more member of a
-relation holding it is withheld, until the audit finds none.
+that audit runs and, if it finds a small count recoverable, one more member of a
+relation holding it is withheld, until the audit finds none. Last, a count
+withheld only to protect another, which a reader could work out anyway, is
+shown again: it tells nothing new, and every withheld count is then one that
+no reader can work out.
 
 Zero is published: that nobody of a group crossed identifies no one.
 Choices are deterministic (the same figures give the same pattern), so two
@@ -62,24 +65,28 @@ def protect(
     changed, and the ones withheld stay unrecoverable.
     """
     fixed = dict(fixed or {})
-    withheld = {k for k, v in values.items() if k not in fixed and is_small(v, threshold)}
-    withheld |= {k for k, hidden in fixed.items() if hidden}
+    must_hide = {k for k, v in values.items() if k not in fixed and is_small(v, threshold)}
+    must_hide |= {k for k, hidden in fixed.items() if hidden and k in values}
+    withheld = set(must_hide)
     relations = [r for r in relations if all(m in values for m in r.members())]
     by_member: dict[Key, list[Relation]] = {}
     for relation in relations:
         for member in relation.members():
             by_member.setdefault(member, []).append(relation)
     for _ in range(10 * len(values) + 10):
-        changed = _single_hidden_rule(values, relations, withheld, fixed, threshold)
-        if changed:
+        if _single_hidden_rule(values, relations, withheld, fixed, threshold):
             continue
-        exposed = recoverable(values, relations, withheld)
+        exposed = recoverable(values, relations, withheld) & must_hide
         if not exposed:
-            return {k for k in withheld if k in values}
+            break
         if not _hide_one_more(values, by_member, withheld, fixed, exposed, threshold):
-            # Only figures published earlier expose it: nothing here can help.
-            return {k for k in withheld if k in values}
-    raise RuntimeError("disclosure control did not settle")  # pragma: no cover
+            break  # only figures published earlier expose it: nothing here can help
+    else:  # pragma: no cover
+        raise RuntimeError("disclosure control did not settle")
+    # A count withheld to protect another, that a reader can work out anyway from
+    # what is shown, protects nothing: show it (it tells nothing new).
+    withheld -= {k for k in recoverable(values, relations, withheld) if k not in must_hide}
+    return withheld
 
 
 def _candidate_order(values: Mapping[Key, int], threshold: int, relation: Relation):

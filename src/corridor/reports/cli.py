@@ -34,12 +34,6 @@ def _day(value: str | None, option: str) -> date | None:
         fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
 
 
-def file_stem(slug: str, first: date, last: date) -> str:
-    """``sitrep-<slug>-<date>`` (``<first>_<last>`` for a period of several days)."""
-    days = first.isoformat() if first == last else f"{first.isoformat()}_{last.isoformat()}"
-    return f"sitrep-{slug}-{days}"
-
-
 @report_app.command("sitrep")
 def sitrep_command(
     operation: Annotated[str, typer.Option("--operation", help="Operation slug.")],
@@ -104,7 +98,7 @@ def sitrep_command(
         problem = exc.problems[0] if exc.problems else None
         fail(f"--{problem.field}: {problem.message}" if problem else exc.detail)
     out.mkdir(parents=True, exist_ok=True)
-    stem = file_stem(operation, period.first, period.last)
+    stem = service.file_stem(operation, period.first, period.last)
     files = {
         ".pdf": document,
         ".csv": hxl.to_csv(content).encode("utf-8"),

@@ -71,6 +71,12 @@ def draft(
     )
 
 
+def file_stem(slug: str, first: date, last: date) -> str:
+    """``sitrep-<slug>-<date>`` (``<first>_<last>`` for a period of several days)."""
+    days = first.isoformat() if first == last else f"{first.isoformat()}_{last.isoformat()}"
+    return f"sitrep-{slug}-{days}"
+
+
 def figures_sha256(content: dict[str, Any]) -> str:
     figures = {k: content.get(k) for k in FIGURE_SECTIONS}
     return hashlib.sha256(orjson.dumps(figures, option=orjson.OPT_SORT_KEYS)).hexdigest()

@@ -190,6 +190,8 @@ def _routers() -> list[Any]:
     from corridor.operations import api as operations_api
     from corridor.operations import corridor_api
     from corridor.operations import pages as operations_pages
+    from corridor.reports import api as reports_api
+    from corridor.reports import pages as reports_pages
     from corridor.routing import api as routing_api
     from corridor.routing import pages as routing_pages
     from corridor.web import health
@@ -212,6 +214,7 @@ def _routers() -> list[Any]:
         aid_api.router,
         amnesty_api.router,
         amnesty_api.trust_router,
+        reports_api.router,
         accounts_pages.router,
         operations_pages.router,
         routing_pages.router,
@@ -223,6 +226,7 @@ def _routers() -> list[Any]:
         reconciliation_pages.router,
         amnesty_pages.router,
         verify_pages.router,
+        reports_pages.router,
     ]
 
 

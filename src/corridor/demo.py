@@ -22,7 +22,7 @@ from corridor.amnesty import demo as amnesty_demo
 from corridor.crossings import demo as crossings_demo
 from corridor.db.session import Actor, unit_of_work
 from corridor.errors import NotFound
-from corridor.operations import gazetteer
+from corridor.operations import gazetteer, notice_demo
 from corridor.operations import service as operations
 from corridor.operations.models import Operation, OperationStatus
 from corridor.routing import demo as routing_demo
@@ -119,6 +119,7 @@ def load_demo(runtime: Runtime, *, password: str) -> DemoSummary:
         crossings_demo.load(session, operation.id)
         aid_demo.load(session, operation.id)
         amnesty_demo.load(session, operation.id, password=password)
+        notice_demo.load(session, operation.id)
         for step in DEMO_STEPS:
             step(session, operation)
     # Re-plan the corridors the demo hazards cut, so proposals are there to look at.

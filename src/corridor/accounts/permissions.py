@@ -63,6 +63,9 @@ class Action(enum.StrEnum):
     # Situation reports: counts only, after disclosure control.
     REPORT_READ = "report.read"
     REPORT_PUBLISH = "report.publish"
+    # Deconfliction notices to the parties: sites, movements, acknowledgements.
+    NOTICE_READ = "notice.read"
+    NOTICE_MANAGE = "notice.manage"
 
 
 # Actions that read personal data: the access log records each use, and no
@@ -92,6 +95,8 @@ _EVERYONE = {
     Action.AMNESTY_SUMMARY: Grant(Scope.OPERATION),
     # Situation reports and the dashboard hold counts only (small ones withheld).
     Action.REPORT_READ: Grant(Scope.OPERATION),
+    # Notices hold sites, routes and times: every participant should know them.
+    Action.NOTICE_READ: Grant(Scope.OPERATION),
 }
 _LEAD_MANAGEMENT = {
     Action.OPERATION_UPDATE: Grant(Scope.LEAD),
@@ -106,6 +111,8 @@ _LEAD_MANAGEMENT = {
     Action.ENTITLEMENT_MANAGE: Grant(Scope.LEAD),
     # The lead publishes the operation's situation reports to partners.
     Action.REPORT_PUBLISH: Grant(Scope.LEAD),
+    # The lead organisation notifies the parties and records their acknowledgements.
+    Action.NOTICE_MANAGE: Grant(Scope.LEAD),
 }
 # Stock at a place is moved by the organisation that runs it (the lead's
 # coordinators anywhere); corrections (reversals, counts) by coordinators.

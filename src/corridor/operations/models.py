@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from corridor.accounts.models import Organisation
 from corridor.db.base import Base
@@ -248,3 +248,137 @@ class CorridorFlag(InOperation, Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     audit_entity = "corridor_flag"
+
+
+# Deconfliction: humanitarian sites and planned movements notified to the parties ---------
+
+
+class VehicleKind(enum.StrEnum):
+    TRUCK = "truck"
+    BUS = "bus"
+    AMBULANCE = "ambulance"
+    CAR = "car"
+    OTHER = "other"
+
+
+class MovementStatus(enum.StrEnum):
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class NotificationChannel(enum.StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    RADIO = "radio"
+    IN_PERSON = "in_person"
+    LIAISON_OFFICER = "liaison_officer"
+    OTHER = "other"
+
+
+class NotifiedSite(InOperation, Base):
+    """A humanitarian site to notify that Corridor does not know otherwise (a field
+    hospital, a shelter): aid points and checkpoints are taken from their own tables."""
+
+    __tablename__ = "notified_sites"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40), default="other")
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    audit_entity = "notified_site"
+
+
+class PlannedMovement(InOperation, Base):
+    """A convoy on a corridor between two times: vehicles counted, never identified
+    (no plates, no drivers: the parties need where and when, not who)."""
+
+    __tablename__ = "planned_movements"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    reference: Mapped[str] = mapped_column(String(60))
+    corridor_id: Mapped[int] = mapped_column(ForeignKey("corridors.id"))
+    departs_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    arrives_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    vehicles: Mapped[int] = mapped_column(Integer)
+    vehicle_kind: Mapped[VehicleKind] = mapped_column(str_enum(VehicleKind))
+    organisations: Mapped[list] = mapped_column(JSON, default=list)  # organisation ids
+    status: Mapped[MovementStatus] = mapped_column(
+        str_enum(MovementStatus), default=MovementStatus.PLANNED
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # +1 on every change
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    audit_entity = "planned_movement"
+
+
+class Notice(InOperation, Base):
+    """One version of a notification package sent to the parties: frozen.
+
+    Versions of the same notice share its ``number``; a change to a movement it
+    notified makes the next version, and the earlier ones stay (the history).
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("operation_id", "number", "version"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    include_amnesty: Mapped[bool] = mapped_column(Boolean, default=False)
+    parties: Mapped[list] = mapped_column(JSON, default=list)
+    movement_ids: Mapped[list] = mapped_column(JSON, default=list)
+    content: Mapped[dict] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    audit_entity = "notice"
+    audit_exclude = frozenset({"content", "pdf"})
+
+
+class NoticeAcknowledgement(InOperation, Base):
+    """A party's acknowledgement of a notice version, recorded by lead staff (the
+    parties have no accounts): which party, by which channel, when."""
+
+    __tablename__ = "notice_acknowledgements"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "party"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    operation_id: Mapped[int] = mapped_column(Integer)
+    party: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[NotificationChannel] = mapped_column(str_enum(NotificationChannel))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    audit_entity = "notice_acknowledgement"

@@ -14,7 +14,7 @@ from corridor.accounts.permissions import Action, decide
 from corridor.aid import ledger, places
 from corridor.db.types import utcnow
 from corridor.errors import CorridorError
-from corridor.operations import corridors
+from corridor.operations import corridors, notices
 from corridor.operations.models import Operation
 from corridor.reports import presentation, service
 from corridor.reports.api import FORMATS
@@ -185,6 +185,14 @@ def dashboard_page(
             alerts.append(
                 {"kind": "stock", "place": place.name, "place_id": place.id, "alert": alert}
             )
+    for notice, missing in notices.unacknowledged(ctx.session, operation_id=ctx.operation.id):
+        alerts.append(
+            {
+                "kind": "notice",
+                "notice_id": notice.id,
+                "detail": f"N-{notice.number:04d} v{notice.version}: {', '.join(missing)}",
+            }
+        )
     names = {c["id"]: c["name"] for c in corridor_board}
     return render(
         request,

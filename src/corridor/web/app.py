@@ -188,7 +188,7 @@ def _routers() -> list[Any]:
     from corridor.linkage import pages as linkage_pages
     from corridor.linkage import tracing_pages
     from corridor.operations import api as operations_api
-    from corridor.operations import corridor_api
+    from corridor.operations import corridor_api, notice_api, notice_pages
     from corridor.operations import pages as operations_pages
     from corridor.reports import api as reports_api
     from corridor.reports import pages as reports_pages
@@ -215,6 +215,7 @@ def _routers() -> list[Any]:
         amnesty_api.router,
         amnesty_api.trust_router,
         reports_api.router,
+        notice_api.router,
         accounts_pages.router,
         operations_pages.router,
         routing_pages.router,
@@ -227,6 +228,7 @@ def _routers() -> list[Any]:
         amnesty_pages.router,
         verify_pages.router,
         reports_pages.router,
+        notice_pages.router,
     ]
 
 

@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po
 
 from corridor.accounts.models import OrganisationType, Role
 from corridor.aid.models import (
+    Category,
     ConsultationCategory,
     MovementKind,
     PlaceKind,
@@ -47,10 +48,23 @@ from corridor.amnesty.models import (
     SerialStatus,
     Sex,
 )
-from corridor.crossings.models import WG_DOMAINS, DobPrecision, FormState, SubmissionState
+from corridor.crossings.models import (
+    WG_DOMAINS,
+    Direction,
+    DobPrecision,
+    FormState,
+    SubmissionState,
+)
 from corridor.crossings.submissions import CHILD_STATUSES, RELATIONSHIPS, REUNIFICATION, SEXES
 from corridor.db.mixins import LawfulBasis
-from corridor.operations.models import CorridorStatus, OperationStatus, PartnerStatus
+from corridor.operations.models import (
+    CorridorStatus,
+    MovementStatus,
+    NotificationChannel,
+    OperationStatus,
+    PartnerStatus,
+    VehicleKind,
+)
 from corridor.routing.models import HazardKind
 from corridor.web import i18n
 from corridor.web.templating import build_environment
@@ -92,7 +106,13 @@ DYNAMIC_ENUMS: tuple[type[enum.StrEnum], ...] = (
     CustodyStep,
     DestructionMethod,
     CertificateKind,
+    Category,
+    Direction,
+    VehicleKind,
+    MovementStatus,
+    NotificationChannel,
 )
+REPORT_VALUES = ("checkpoint", "amnesty_desk", "amnesty_depot", "below_reorder_level", "expiring")
 AMNESTY_TOPICS = Topic.ALL
 CROSSING_CHOICES = (
     *sorted(RELATIONSHIPS),
@@ -155,6 +175,7 @@ def dynamic_msgids() -> Iterator[str]:
     yield from FLAG_STATES
     yield from CROSSING_CHOICES
     yield from AMNESTY_TOPICS
+    yield from REPORT_VALUES
 
 
 def _strings(message: object) -> list[str]:

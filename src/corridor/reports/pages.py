@@ -25,7 +25,7 @@ from corridor.web.deps import OperationContext, check_csrf, require
 from corridor.web.schemas import RowId
 from corridor.web.templating import N_, flash, render
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
 
 

@@ -258,3 +258,46 @@ AMNESTY_VALUES = (
     N_("withdrawal"),
     N_("revoked"),
 )
+
+# corridor.aid.models.Category ("food", "medical" and "other" are declared above)
+ITEM_CATEGORIES = (
+    N_("wash"),
+    N_("shelter_nfi"),
+    N_("nutrition"),
+    N_("education"),
+)
+
+# corridor.crossings.models.Direction
+DIRECTIONS = (
+    N_("outbound"),
+    N_("inbound"),
+)
+
+# corridor.operations.models.VehicleKind, MovementStatus, NotificationChannel
+VEHICLE_KINDS = (
+    N_("truck"),
+    N_("bus"),
+    N_("ambulance"),
+    N_("car"),
+)
+MOVEMENT_STATUSES = (
+    N_("planned"),
+    N_("cancelled"),
+    N_("completed"),
+)
+NOTIFICATION_CHANNELS = (
+    N_("email"),
+    N_("phone"),
+    N_("radio"),
+    N_("in_person"),
+    N_("liaison_officer"),
+)
+
+# Kinds of the sites in a deconfliction notice, and the stock alerts on the dashboard
+REPORT_VALUES = (
+    N_("checkpoint"),
+    N_("amnesty_desk"),
+    N_("amnesty_depot"),
+    N_("below_reorder_level"),
+    N_("expiring"),
+)

@@ -102,3 +102,18 @@ def test_a_refresh_with_nothing_new_copies_only_the_overlap(world: ReportWorld, 
     with unit_of_work(world.runtime.factory, Actor(label="test")) as session:
         rebuilt = analytics.refresh(session, operation_id=world.operation.id, root=root)
     assert rebuilt.rows["crossings"] == 1
+
+
+@pytest.mark.db
+def test_a_copy_of_other_data_is_started_again(world: ReportWorld, factory, tmp_path) -> None:
+    """An operation id reused (a database restored, a test database emptied) must not
+    inherit the copy of the operation that had it before."""
+    world.headcount(world.north_gate, DAY, 9, "outbound", female_18_59=10)
+    root = tmp_path / "copy"
+    with unit_of_work(world.runtime.factory, Actor(label="test")) as session:
+        analytics.refresh(session, operation_id=world.operation.id, root=root)
+    other = factory.operation(factory.organisation())
+    with unit_of_work(world.runtime.factory, Actor(label="test")) as session:
+        analytics.refresh(session, operation_id=other.id, root=root)
+    con = analytics.open_views(root)
+    assert con.execute("SELECT count(*) FROM crossings").fetchone() == (0,)

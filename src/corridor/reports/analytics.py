@@ -119,8 +119,14 @@ def refresh(session: Session, *, operation_id: int, root: Path | None = None) ->
     root = root or session_store_dir(session, operation_id)
     began = time.perf_counter()
     result = Refresh()
+    identity = _identity(session, operation_id)
     with _locked(root):
         manifest = read_manifest(root)
+        if manifest.get("identity") != identity:
+            # Another operation under a reused id, or a database restored from a
+            # backup: this copy describes other data, so it starts again.
+            _discard_files(root)
+            manifest = {"identity": identity}
         started = utcnow()
         con = connect()
         try:
@@ -144,11 +150,25 @@ def refresh(session: Session, *, operation_id: int, root: Path | None = None) ->
 def discard(root: Path) -> None:
     """Delete the copy (after a purge: the next refresh copies what is left)."""
     with _locked(root):
-        for child in root.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child)
-            elif child.name != ".lock":
-                child.unlink()
+        _discard_files(root)
+
+
+def _discard_files(root: Path) -> None:
+    for child in root.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+        elif child.name != ".lock":
+            child.unlink()
+
+
+def _identity(session: Session, operation_id: int) -> str:
+    """Which operation of which database the copy is of."""
+    from corridor.operations.models import Operation
+
+    operation = session.get(Operation, operation_id)
+    if operation is None:
+        return f"{operation_id}:gone"
+    return f"{operation_id}:{operation.slug}:{operation.created_at.isoformat()}"
 
 
 # Copying rows out of the database --------------------------------------------------

@@ -119,6 +119,9 @@ def cell(value: Any, threshold: int) -> str:
 
 
 def change(value: Any) -> str:
-    if not isinstance(value, int):
+    if isinstance(value, float) and not isinstance(value, bool):
+        text = f"{value:,.3f}".rstrip("0").rstrip(".")
+        return f"+{text}" if value > 0 else text
+    if not isinstance(value, int) or isinstance(value, bool):
         return ""
     return f"+{value:,}" if value > 0 else f"{value:,}"

@@ -163,7 +163,7 @@ def _assemble(
         },
         "threshold": threshold,
         "data_as_of": as_of.isoformat() if as_of else None,
-        "key_figures": _key_figures(shown, shown_before, current, context),
+        "key_figures": _key_figures(shown, shown_before, current, before, context),
         "crossings": _crossings_table(context, shown),
         "aid": _aid(context, current, shown),
         "consultations": _consultations(context, current, shown),
@@ -183,7 +183,7 @@ def _change(now: int | str | None, then: int | str | None) -> int | None:
 
 
 def _key_figures(
-    shown: Shown, shown_before: Shown, current: Figures, context: Context
+    shown: Shown, shown_before: Shown, current: Figures, before: Figures, context: Context
 ) -> list[dict[str, Any]]:
     out = []
     for name, key in KEY_FIGURES:
@@ -191,8 +191,18 @@ def _key_figures(
             continue
         now, then = shown(key), shown_before(key)
         out.append({"id": name, "value": now, "previous": then, "change": _change(now, then)})
+    # Tonnes of goods are not counts of people: shown whole, with their change.
     tonnes_now = round(sum(current.tonnes.values()), 3)
-    out.insert(5, {"id": "aid_tonnes", "value": tonnes_now, "previous": None, "change": None})
+    tonnes_then = round(sum(before.tonnes.values()), 3)
+    out.insert(
+        5,
+        {
+            "id": "aid_tonnes",
+            "value": tonnes_now,
+            "previous": tonnes_then,
+            "change": round(tonnes_now - tonnes_then, 3),
+        },
+    )
     return out
 
 

@@ -166,3 +166,66 @@ def test_cli_writes_the_four_files_and_refuses_bad_input(
         assert bad.output.strip().startswith(f"error: {message}"), bad.output
         assert len(bad.output.strip().splitlines()) == 1
         assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.db
+def test_no_personal_data_reaches_a_report(world: ReportWorld, tmp_path: Path) -> None:
+    """An incident's description and source, a hazard's note and a status change's
+    reason may name people: none of them is in any file of the report."""
+    from corridor.operations.models import CorridorStatusChange
+    from corridor.routing.models import Hazard, HazardKind, Incident
+    from tests.reports.conftest import local
+
+    secret = "Rami Nabil Al-Khoury"
+    with unit_of_work(world.runtime.factory, Actor(label="test")) as session:
+        session.add(
+            Incident(
+                operation_id=world.operation.id,
+                occurred_at=local(DAY, 11),
+                lon=1.5,
+                lat=42.5,
+                corridor_id=world.north,
+                kind=HazardKind.SHELLING,
+                injured=2,
+                source=secret,
+                description=f"reported by {secret}",
+            )
+        )
+        session.add(
+            Hazard(
+                operation_id=world.operation.id,
+                name="Shelling near the bridge",
+                kind=HazardKind.SHELLING,
+                geometry={"type": "Point", "coordinates": [1.5, 42.5]},
+                effective_geometry={"type": "Point", "coordinates": [1.5, 42.5]},
+                valid_from=local(DAY, 12),
+                note=f"seen by {secret}",
+                source=secret,
+            )
+        )
+        session.add(
+            CorridorStatusChange(
+                corridor_id=world.south,
+                operation_id=world.operation.id,
+                from_status="open",
+                to_status="suspended",
+                reason=f"asked by {secret}",
+                changed_at=local(DAY, 13),
+            )
+        )
+    content = _draft(world)
+    assert [i["kind"] for i in content["incidents"]] == ["shelling"]
+    assert content["corridors"][1]["changes"][-1]["to"] == "suspended"
+    path = tmp_path / "sitrep.pdf"
+    path.write_bytes(pdf.sitrep_pdf(content))
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for published in (
+        json.dumps(content, ensure_ascii=False),
+        report_hxl.to_csv(content),
+        report_hxl.to_json(content).decode(),
+        report_hxl.to_geojson(content).decode(),
+        text,
+    ):
+        assert "Rami" not in published and "Khoury" not in published

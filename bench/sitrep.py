@@ -472,17 +472,33 @@ def mismatches(ours: dict[str, Any], theirs: dict[str, Any]) -> int:
 
 
 def _cleanup(runtime: Runtime, operation_id: int) -> None:
-    """Remove the benchmark's rows from a database that outlives the run."""
-    with runtime.engine.begin() as conn:
-        for table, column in (
-            ("aid_distributions", "operation_id"),
-            ("aid_movement_lines", "operation_id"),
-            ("aid_balances", "operation_id"),
-            ("aid_movements", "operation_id"),
-            ("headcounts", "operation_id"),
-        ):
-            conn.execute(text(f"DELETE FROM {table} WHERE {column} = :o"), {"o": operation_id})
-        conn.execute(text("DELETE FROM operations WHERE id = :o"), {"o": operation_id})
+    """Remove the benchmark's rows from a database that outlives the run.
+
+    Foreign keys that point at movements without an index (a reversal's, a
+    discrepancy's) make a plain delete of a million movements scan the tables
+    once per row; the delete runs with the triggers that check them off, which
+    needs a superuser. Otherwise the rows stay, and the run says so.
+    """
+    try:
+        with runtime.engine.begin() as conn:
+            if runtime.engine.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in (
+                "aid_distributions",
+                "aid_movement_lines",
+                "aid_balances",
+                "aid_movements",
+                "headcounts",
+            ):
+                conn.execute(
+                    text(f"DELETE FROM {table} WHERE operation_id = :o"), {"o": operation_id}
+                )
+            conn.execute(text("DELETE FROM operations WHERE id = :o"), {"o": operation_id})
+    except Exception as error:  # noqa: BLE001  (a leftover is not a failed measurement)
+        print(
+            f"note: the benchmark's operation {operation_id} stays in the database: {error}",
+            file=sys.stderr,
+        )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
